@@ -1,0 +1,220 @@
+import { CronTime } from 'cron';
+
+/** One environment variable: its default, how it is coerced and checked, and whether it is secret. */
+export interface ConfigVariable<T> {
+  readonly env: string;
+  readonly description: string;
+  readonly defaultText: string;
+  readonly secret: boolean;
+  parse(raw: string | undefined): T;
+}
+
+export class ConfigValueError extends Error {
+  constructor(
+    readonly variable: string,
+    readonly problem: string,
+  ) {
+    super(`${variable}: ${problem}`);
+  }
+}
+
+type Parser<T> = (raw: string) => T;
+
+function variable<T>(
+  env: string,
+  description: string,
+  defaultText: string,
+  fallback: (() => T) | undefined,
+  parse: Parser<T>,
+  secret = false,
+): ConfigVariable<T> {
+  return {
+    env,
+    description,
+    defaultText,
+    secret,
+    parse(raw: string | undefined): T {
+      if (raw === undefined || raw.trim() === '') {
+        if (fallback) return fallback();
+        throw new ConfigValueError(env, 'is required');
+      }
+      try {
+        return parse(raw.trim());
+      } catch (error) {
+        if (error instanceof ConfigValueError) throw error;
+        throw new ConfigValueError(env, (error as Error).message);
+      }
+    },
+  };
+}
+
+const integer =
+  (min: number, max: number): Parser<number> =>
+  (raw) => {
+    if (!/^\d+$/.test(raw)) throw new Error(`must be an integer between ${min} and ${max}, got "${raw}"`);
+    const value = Number(raw);
+    if (value < min || value > max) throw new Error(`must be between ${min} and ${max}, got ${value}`);
+    return value;
+  };
+
+const url: Parser<string> = (raw) => {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new Error('must be an absolute http(s) URL');
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('must be an http(s) URL');
+  return raw;
+};
+
+const timestamp: Parser<Date> = (raw) => {
+  if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/.test(raw)) {
+    throw new Error(`must be an ISO-8601 timestamp such as 2025-01-01T00:00:00Z, got "${raw}"`);
+  }
+  const hasZone = /(Z|[+-]\d{2}:\d{2})$/.test(raw);
+  const value = new Date(raw.length === 10 ? `${raw}T00:00:00Z` : hasZone ? raw : `${raw}Z`);
+  if (Number.isNaN(value.getTime())) throw new Error(`is not a valid timestamp: "${raw}"`);
+  return value;
+};
+
+const schedule: Parser<string | null> = (raw) => {
+  if (raw.toLowerCase() === 'off') return null;
+  try {
+    new CronTime(raw);
+  } catch {
+    throw new Error(`must be a cron expression (e.g. "0 * * * *") or "off", got "${raw}"`);
+  }
+  return raw;
+};
+
+const oneOf =
+  <V extends string>(values: readonly V[]): Parser<V> =>
+  (raw) => {
+    if (!(values as readonly string[]).includes(raw)) throw new Error(`must be one of ${values.join(', ')}`);
+    return raw as V;
+  };
+
+const secretKey: Parser<string> = (raw) => {
+  if (raw.length < 16) throw new Error('must be at least 16 characters long');
+  return raw;
+};
+
+const text: Parser<string> = (raw) => raw;
+const boolean: Parser<boolean> = (raw) => {
+  if (/^(true|1|yes)$/i.test(raw)) return true;
+  if (/^(false|0|no)$/i.test(raw)) return false;
+  throw new Error(`must be true or false, got "${raw}"`);
+};
+
+export const ENGINES = ['duckdb', 'athena'] as const;
+export type Engine = (typeof ENGINES)[number];
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Every environment variable c360 reads. docs/configuration.md is generated from this table. */
+export const CONFIG_VARIABLES = {
+  port: variable('PORT', 'HTTP port', '3000', () => 3000, integer(0, 65535)),
+  dataDir: variable(
+    'C360_DATA_DIR',
+    'Landing zone, lake, warehouse, snapshots and state',
+    './data',
+    () => './data',
+    text,
+  ),
+  configDir: variable(
+    'C360_CONFIG_DIR',
+    'Where `ingest/`, `gold/` and `c360.policy.yaml` are read from',
+    'repository root',
+    () => '',
+    text,
+  ),
+  jwtSecret: variable<string | null>(
+    'AUTH_JWT_SECRET',
+    'HS256 key for bearer tokens (at least 16 characters)',
+    'none (the demo generates one and prints it)',
+    () => null,
+    secretKey,
+    true,
+  ),
+  jwksUrl: variable<string | null>(
+    'AUTH_JWKS_URL',
+    'When set, RS256/ES256 tokens are verified against this JWKS',
+    'unset',
+    () => null,
+    url,
+  ),
+  jwtIssuer: variable<string | null>(
+    'AUTH_JWT_ISSUER',
+    'When set, tokens must carry this `iss` claim (and `c360 token` writes it)',
+    'unset',
+    () => null,
+    text,
+  ),
+  maskingKey: variable<string | null>(
+    'C360_MASKING_KEY',
+    'HMAC key for the `hash` masking strategy',
+    'derived from AUTH_JWT_SECRET',
+    () => null,
+    secretKey,
+    true,
+  ),
+  schedule: variable<string | null>(
+    'C360_SCHEDULE',
+    'Cron for incremental builds; `off` disables',
+    '0 * * * *',
+    () => '0 * * * *',
+    schedule,
+  ),
+  asOf: variable<Date | null>(
+    'C360_AS_OF',
+    'Fixes "now" for recency and windows (reproducible builds)',
+    'build start time',
+    () => null,
+    timestamp,
+  ),
+  engine: variable<Engine>('C360_ENGINE', '`duckdb` or `athena` (reads through Athena)', 'duckdb', () => 'duckdb', oneOf(ENGINES)),
+  athenaWorkgroup: variable<string | null>('ATHENA_WORKGROUP', 'Athena workgroup', 'primary', () => null, text),
+  athenaDatabase: variable<string | null>('ATHENA_DATABASE', 'Athena/Glue database of the gold tables', 'unset', () => null, text),
+  athenaOutputLocation: variable<string | null>(
+    'ATHENA_OUTPUT_LOCATION',
+    'S3 URI for Athena query results',
+    'unset',
+    () => null,
+    text,
+  ),
+  awsRegion: variable<string | null>('AWS_REGION', 'AWS region for S3 and Athena', 'unset', () => null, text),
+  openLineageUrl: variable<string | null>(
+    'OPENLINEAGE_URL',
+    'When set, lineage events are also POSTed there',
+    'unset',
+    () => null,
+    url,
+  ),
+  alertWebhook: variable<string | null>(
+    'C360_ALERT_WEBHOOK',
+    'Slack-compatible webhook for failed runs, critical DQ and freshness breaches',
+    'unset',
+    () => null,
+    url,
+    true,
+  ),
+  snapshotRetention: variable(
+    'C360_SNAPSHOT_RETENTION',
+    'How many published snapshots are kept for rollback',
+    '5',
+    () => 5,
+    integer(1, 1000),
+  ),
+  builderEnabled: variable(
+    'C360_BUILDER',
+    'Whether this process runs builds (schedule and admin triggers); replicas set false',
+    'true',
+    () => true,
+    boolean,
+  ),
+  logLevel: variable<LogLevel>('LOG_LEVEL', 'Log level of the JSON logs', 'info', () => 'info', oneOf(LOG_LEVELS)),
+} as const;
+
+type Definitions = typeof CONFIG_VARIABLES;
+export type ConfigValues = { [K in keyof Definitions]: ReturnType<Definitions[K]['parse']> };

@@ -1,0 +1,18 @@
+/** What a published snapshot holds; written to `snapshots/<id>/manifest.json`. */
+export interface SnapshotManifest {
+  snapshot_id: string;
+  run_id: string;
+  created_at: string;
+  as_of: string;
+  tables: Record<string, { rows: number }>;
+  segments: string[];
+}
+
+/** The pointer to the served snapshot; `snapshots/ACTIVE.json`, replaced atomically. */
+export interface ActiveSnapshot {
+  snapshot_id: string;
+  published_at: string;
+}
+
+export const SERVE_DB_FILE = 'serve.duckdb';
+export const MANIFEST_FILE = 'manifest.json';
