@@ -11,6 +11,7 @@ export enum ErrorCode {
   BuilderDisabled = 'builder_disabled',
   NoSnapshot = 'no_snapshot',
   PayloadTooLarge = 'payload_too_large',
+  UnsupportedMediaType = 'unsupported_media_type',
   RateLimited = 'rate_limited',
   Internal = 'internal',
 }
@@ -33,6 +34,7 @@ export const ERROR_MAPPING: { [C in ErrorCode]: ErrorMapping } = {
   [ErrorCode.BuilderDisabled]: { status: 409, title: 'This process does not run builds' },
   [ErrorCode.NoSnapshot]: { status: 503, title: 'No snapshot published yet' },
   [ErrorCode.PayloadTooLarge]: { status: 413, title: 'Payload too large' },
+  [ErrorCode.UnsupportedMediaType]: { status: 415, title: 'Unsupported media type' },
   [ErrorCode.RateLimited]: { status: 429, title: 'Too many requests' },
   [ErrorCode.Internal]: { status: 500, title: 'Internal error' },
 };

@@ -41,7 +41,7 @@ export function errorForStatus(status: number, message: string): C360Error {
     case 413:
       return new C360Error(ErrorCode.PayloadTooLarge, message);
     case 415:
-      return new C360Error(ErrorCode.InvalidBody, message);
+      return new C360Error(ErrorCode.UnsupportedMediaType, message);
     case 429:
       return new C360Error(ErrorCode.RateLimited, message);
     default:

@@ -173,9 +173,27 @@ export const CONFIG_VARIABLES = {
     () => null,
     timestamp,
   ),
-  engine: variable<Engine>('C360_ENGINE', '`duckdb` or `athena` (reads through Athena)', 'duckdb', () => 'duckdb', oneOf(ENGINES)),
-  athenaWorkgroup: variable<string | null>('ATHENA_WORKGROUP', 'Athena workgroup', 'primary', () => null, text),
-  athenaDatabase: variable<string | null>('ATHENA_DATABASE', 'Athena/Glue database of the gold tables', 'unset', () => null, text),
+  engine: variable<Engine>(
+    'C360_ENGINE',
+    '`duckdb` or `athena` (reads through Athena)',
+    'duckdb',
+    () => 'duckdb',
+    oneOf(ENGINES),
+  ),
+  athenaWorkgroup: variable<string | null>(
+    'ATHENA_WORKGROUP',
+    'Athena workgroup',
+    'primary',
+    () => null,
+    text,
+  ),
+  athenaDatabase: variable<string | null>(
+    'ATHENA_DATABASE',
+    'Athena/Glue database of the gold tables',
+    'unset',
+    () => null,
+    text,
+  ),
   athenaOutputLocation: variable<string | null>(
     'ATHENA_OUTPUT_LOCATION',
     'S3 URI for Athena query results',
@@ -213,7 +231,13 @@ export const CONFIG_VARIABLES = {
     () => true,
     boolean,
   ),
-  logLevel: variable<LogLevel>('LOG_LEVEL', 'Log level of the JSON logs', 'info', () => 'info', oneOf(LOG_LEVELS)),
+  logLevel: variable<LogLevel>(
+    'LOG_LEVEL',
+    'Log level of the JSON logs',
+    'info',
+    () => 'info',
+    oneOf(LOG_LEVELS),
+  ),
 } as const;
 
 type Definitions = typeof CONFIG_VARIABLES;

@@ -55,7 +55,12 @@ function isoFromMicros(micros: bigint): string {
 /** Converts a DuckDB value to the JSON scalar c360 serves. Money is exact in SQL and only turned
  *  into a JSON number here, after rounding to its served scale. */
 export function toJsonScalar(value: DuckDBValue): JsonScalar | JsonScalar[] {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number') {
+  if (
+    value === null ||
+    typeof value === 'string' ||
+    typeof value === 'boolean' ||
+    typeof value === 'number'
+  ) {
     return value;
   }
   if (typeof value === 'bigint') return Number(value);

@@ -1,4 +1,11 @@
-export const RUN_STATUSES = ['queued', 'running', 'published', 'failed', 'failed_quality', 'cancelled'] as const;
+export const RUN_STATUSES = [
+  'queued',
+  'running',
+  'published',
+  'failed',
+  'failed_quality',
+  'cancelled',
+] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 export const RUN_TRIGGERS = ['schedule', 'admin', 'cli', 'backfill'] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];

@@ -11,7 +11,10 @@ export class RunStore {
   constructor(private readonly dirs: DataDirs) {}
 
   newRunId(now = new Date()): string {
-    const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.(\d+)Z$/, '$1Z');
+    const stamp = now
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.(\d+)Z$/, '$1Z');
     return `r${stamp}-${Math.random().toString(36).slice(2, 8)}`;
   }
 

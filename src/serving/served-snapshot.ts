@@ -21,7 +21,11 @@ export class ServedSnapshot {
     private readonly pool: DuckDBConnection[],
   ) {}
 
-  static async open(path: string, active: ActiveSnapshot, manifest: SnapshotManifest): Promise<ServedSnapshot> {
+  static async open(
+    path: string,
+    active: ActiveSnapshot,
+    manifest: SnapshotManifest,
+  ): Promise<ServedSnapshot> {
     const instance = await openDuckDb(path, { readOnly: true });
     const pool: DuckDBConnection[] = [];
     for (let i = 0; i < POOL_SIZE; i++) pool.push(await connect(instance));

@@ -84,7 +84,10 @@ export class SnapshotReaderService implements OnModuleDestroy {
       rootLogger().info({ snapshot_id: opened.id, previous: previous?.id ?? null }, 'serving snapshot');
       for (const listener of this.listeners) listener(opened);
     } catch (error) {
-      rootLogger().error({ snapshot_id: active.snapshot_id, err: (error as Error).message }, 'cannot open snapshot');
+      rootLogger().error(
+        { snapshot_id: active.snapshot_id, err: (error as Error).message },
+        'cannot open snapshot',
+      );
     }
   }
 }

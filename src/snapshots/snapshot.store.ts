@@ -17,7 +17,10 @@ export class SnapshotStore {
   constructor(private readonly dirs: DataDirs) {}
 
   newSnapshotId(now = new Date()): string {
-    const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    const stamp = now
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z');
     return `s${stamp}-${Math.random().toString(36).slice(2, 8)}`;
   }
 
@@ -34,7 +37,10 @@ export class SnapshotStore {
   }
 
   writeManifest(manifest: SnapshotManifest): void {
-    writeFileAtomic(join(this.directory(manifest.snapshot_id), MANIFEST_FILE), JSON.stringify(manifest, null, 2));
+    writeFileAtomic(
+      join(this.directory(manifest.snapshot_id), MANIFEST_FILE),
+      JSON.stringify(manifest, null, 2),
+    );
   }
 
   readManifest(id: string): SnapshotManifest | null {
@@ -115,7 +121,10 @@ export class SnapshotStore {
   private recordPublish(active: ActiveSnapshot): void {
     const history = this.publishHistory();
     history.set(active.snapshot_id, active.published_at);
-    const entries = [...history.entries()].map(([snapshot_id, published_at]) => ({ snapshot_id, published_at }));
+    const entries = [...history.entries()].map(([snapshot_id, published_at]) => ({
+      snapshot_id,
+      published_at,
+    }));
     writeFileAtomic(this.publishHistoryFile(), JSON.stringify(entries.slice(-200)));
   }
 }

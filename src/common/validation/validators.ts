@@ -1,0 +1,116 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsDate,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
+import { parseIsoInstant } from './iso-time';
+
+export const DEFAULT_PAGE_LIMIT = 50;
+export const MAX_PAGE_LIMIT = 200;
+
+const single = (value: unknown): unknown => (Array.isArray(value) ? value[value.length - 1] : value);
+
+/** `limit`: an integer 1–max, default 50. */
+export function ValidateLimit(max = MAX_PAGE_LIMIT): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: max, default: DEFAULT_PAGE_LIMIT }),
+    IsOptional(),
+    Transform(({ value }) => {
+      const raw = single(value);
+      return typeof raw === 'string' && /^-?\d{1,6}$/.test(raw) ? Number(raw) : raw;
+    }),
+    IsInt({ message: '$property must be an integer' }),
+    Min(1),
+    Max(max),
+  );
+}
+
+/** An opaque pagination cursor; its content is checked where it is decoded. */
+export function ValidateCursor(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({
+      type: String,
+      description: 'Opaque cursor from `page.next_cursor` of the previous page',
+    }),
+    IsOptional(),
+    Transform(({ value }) => single(value)),
+    IsString(),
+    MaxLength(1024),
+  );
+}
+
+/** An ISO-8601 date (`YYYY-MM-DD`, midnight UTC) or timestamp; becomes a Date. */
+export function ValidateIsoInstant(description: string): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ type: String, description, example: '2025-01-31T00:00:00Z' }),
+    IsOptional(),
+    Transform(({ value }) => {
+      const raw = single(value);
+      return typeof raw === 'string' ? (parseIsoInstant(raw) ?? raw) : raw;
+    }),
+    IsDate({ message: '$property must be an ISO-8601 date (YYYY-MM-DD) or timestamp' }),
+  );
+}
+
+/** `true` / `false`. */
+export function ValidateBooleanFlag(description: string): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ type: Boolean, description, default: false }),
+    IsOptional(),
+    Transform(({ value }) => {
+      const raw = single(value);
+      return raw === 'true' ? true : raw === 'false' ? false : raw;
+    }),
+    IsBoolean({ message: '$property must be true or false' }),
+  );
+}
+
+/** An ISO-2 country code, accepted in any case and served upper-case. */
+export function ValidateCountry(description: string): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ type: String, description, example: 'DE', pattern: '^[A-Za-z]{2}$' }),
+    IsOptional(),
+    Transform(({ value }) => {
+      const raw = single(value);
+      return typeof raw === 'string' ? raw.trim().toUpperCase() : raw;
+    }),
+    IsString(),
+    Matches(/^[A-Z]{2}$/, { message: '$property must be an ISO-2 country code' }),
+  );
+}
+
+/** A non-negative amount with at most 2 decimals, kept as text so it stays exact. */
+export function ValidateMoney(description: string): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({
+      type: String,
+      description,
+      example: '100.00',
+      pattern: '^\\d{1,15}(\\.\\d{1,2})?$',
+    }),
+    IsOptional(),
+    Transform(({ value }) => single(value)),
+    IsString(),
+    Matches(/^\d{1,15}(\.\d{1,2})?$/, {
+      message: '$property must be a non-negative amount with at most 2 decimals',
+    }),
+  );
+}
+
+/** A path identifier: printable, no spaces or control characters, at most 64 characters. */
+export function ValidateIdentifier(description: string): PropertyDecorator {
+  return applyDecorators(
+    IsString(),
+    Matches(/^[^\p{C}\s]{1,64}$/u, { message: '$property must be 1–64 printable characters without spaces' }),
+    ApiProperty({ type: String, description, maxLength: 64 }),
+  );
+}
