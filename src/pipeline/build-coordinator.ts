@@ -1,0 +1,147 @@
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { DataDirs } from '../common/data-dirs';
+import { C360Error, ErrorCode } from '../common/errors';
+import { rootLogger } from '../common/logger';
+import { safeMessage } from '../common/safe-message';
+import { C360Config } from '../config/config';
+import { BuildLock } from '../runs/build-lock';
+import { RunMode, RunRecord, RunTrigger, TERMINAL_STATUSES } from '../runs/run.model';
+import { RunStore } from '../runs/run.store';
+import { SnapshotStore } from '../snapshots/snapshot.store';
+import { BuildRunner, BuildSelection } from './build-runner';
+
+export interface TriggerRequest extends BuildSelection {
+  mode: RunMode;
+  trigger: RunTrigger;
+  asOf?: Date;
+}
+
+interface ActiveRun {
+  run: RunRecord;
+  controller: AbortController;
+  runner: BuildRunner;
+  done: Promise<RunRecord>;
+}
+
+/**
+ * Starts runs one at a time (a file lock shared by every process on the data directory), tracks
+ * the one under way, cancels it on request, and cleans up after a process that died mid-run.
+ */
+export class BuildCoordinator {
+  private active: ActiveRun | null = null;
+  private readonly lock: BuildLock;
+
+  constructor(
+    private readonly config: C360Config,
+    private readonly dirs: DataDirs,
+    private readonly snapshots: SnapshotStore,
+    private readonly runs: RunStore,
+  ) {
+    this.lock = new BuildLock(dirs.buildLock);
+  }
+
+  /** Starts a run in the background and returns it as soon as it holds the lock. */
+  async trigger(request: TriggerRequest): Promise<RunRecord> {
+    this.dirs.ensure();
+    const now = new Date();
+    const id = this.runs.newRunId(now);
+    const acquired = this.lock.tryAcquire(id);
+    if (!acquired.acquired) {
+      throw new C360Error(ErrorCode.RunInProgress, `Run ${acquired.holder.run_id} is in progress.`, {
+        run_id: acquired.holder.run_id,
+      });
+    }
+    const run: RunRecord = {
+      id,
+      trigger: request.trigger,
+      mode: request.mode,
+      status: 'running',
+      started_at: now.toISOString(),
+      finished_at: null,
+      progress: 0,
+      snapshot_id: null,
+      as_of: (request.asOf ?? this.config.get('asOf'))?.toISOString() ?? null,
+      steps: [],
+      sources: [],
+      dq: [],
+      drift: [],
+      error: null,
+      pid: process.pid,
+    };
+    this.runs.save(run);
+    const controller = new AbortController();
+    const runner = new BuildRunner(this.config, this.dirs, this.snapshots, this.runs);
+    const done = runner
+      .run(run, controller.signal, { sources: request.sources })
+      .catch((error: Error) => {
+        run.status = 'failed';
+        run.error = safeMessage(error);
+        run.finished_at = new Date().toISOString();
+        this.runs.save(run);
+        return run;
+      })
+      .finally(() => {
+        this.lock.release(id);
+        this.active = null;
+      });
+    this.active = { run, controller, runner, done };
+    rootLogger().info({ run_id: id, trigger: run.trigger, mode: run.mode }, 'run started');
+    return { ...run };
+  }
+
+  async runToCompletion(request: TriggerRequest): Promise<RunRecord> {
+    await this.trigger(request);
+    const active = this.active;
+    if (!active) throw new Error('run vanished');
+    return active.done;
+  }
+
+  /** The run under way in this process, if any. */
+  current(): RunRecord | null {
+    return this.active ? { ...this.active.run } : null;
+  }
+
+  async waitForActive(): Promise<void> {
+    await this.active?.done;
+  }
+
+  async cancel(id: string): Promise<RunRecord | null> {
+    if (this.active && this.active.run.id === id) {
+      this.active.controller.abort();
+      this.active.runner.interrupt();
+      return this.active.done;
+    }
+    return this.runs.get(id);
+  }
+
+  /**
+   * After a crash: runs recorded as running by a dead process become failed, their lock is
+   * released, and bronze files no published run registered are removed.
+   */
+  recoverInterrupted(registeredRunIds: Set<string> | null = null): RunRecord[] {
+    const live = this.lock.liveHolder();
+    const recovered: RunRecord[] = [];
+    for (const run of this.runs.list(1000)) {
+      if (TERMINAL_STATUSES.includes(run.status)) continue;
+      if (live && live.run_id === run.id) continue;
+      if (this.active?.run.id === run.id) continue;
+      run.status = 'failed';
+      run.error = 'The run was interrupted (its process ended before the run finished).';
+      run.finished_at = new Date().toISOString();
+      this.runs.save(run);
+      recovered.push(run);
+      rootLogger().warn({ run_id: run.id }, 'marked interrupted run failed');
+      if (registeredRunIds && !registeredRunIds.has(run.id)) this.removeBronzeOf(run.id);
+    }
+    this.snapshots.prune(this.config.get('snapshotRetention'), live ? [] : []);
+    return recovered;
+  }
+
+  private removeBronzeOf(runId: string): void {
+    if (!existsSync(this.dirs.bronze)) return;
+    for (const source of readdirSync(this.dirs.bronze)) {
+      rmSync(join(this.dirs.bronze, source, `${runId}.parquet`), { force: true });
+    }
+  }
+}
