@@ -1,0 +1,90 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { FastifyInstance } from 'fastify';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AppModule } from './app.module';
+import { registerDocsUi } from './common/http/docs-ui';
+import { BEARER_SCHEME } from './common/http/endpoint.decorator';
+import { registerRequestHooks, requestIdOf } from './common/http/request-hooks';
+import { JsonLogger } from './common/logger';
+import { C360Config, PACKAGE_ROOT } from './config/config';
+import { SnapshotReaderService } from './serving/snapshot-reader.service';
+
+/** Largest request body accepted (admin and read routes take tiny bodies). */
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+export const OPENAPI_PATH = 'openapi.json';
+export const DOCS_PATH = 'docs';
+
+export interface CreateAppOptions {
+  /** Nest's own logs (JSON through pino); default true. */
+  logger?: boolean;
+  bodyLimit?: number;
+}
+
+/**
+ * Builds the API application, initialised and serving the active snapshot, but not listening:
+ * the caller does `app.listen(port, host)`. Throws a plain Error naming the problem on bad
+ * configuration or a bad policy file.
+ */
+export async function createApp(
+  config: C360Config,
+  options: CreateAppOptions = {},
+): Promise<NestFastifyApplication> {
+  config.assertServable();
+  const adapter = new FastifyAdapter({
+    trustProxy: true,
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    logger: false,
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    logger: options.logger === false ? false : new JsonLogger(),
+    // Nest would otherwise abort the process on a start-up error instead of throwing it.
+    abortOnError: false,
+  });
+  // Nest pins its own fastify copy; the hooks are typed against ours (with `request.principal`).
+  const fastify = adapter.getInstance<FastifyInstance>();
+  registerRequestHooks(fastify);
+  // Both public: plain fastify routes, outside the Nest guard.
+  SwaggerModule.setup(DOCS_PATH, app, () => buildOpenApiDocument(app), {
+    jsonDocumentUrl: OPENAPI_PATH,
+    raw: ['json'],
+    ui: false,
+  });
+  registerDocsUi(fastify, `/${DOCS_PATH}`, `/${OPENAPI_PATH}`);
+  await app.init();
+  await app.get(SnapshotReaderService).start();
+  return app;
+}
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string })
+      .version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** The OpenAPI 3 document of the REST API (served at /openapi.json; `docs/openapi.json` is
+ *  written from it). */
+export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
+  const config = app.get(C360Config);
+  const document = new DocumentBuilder()
+    .setTitle('c360')
+    .setDescription(
+      'Customer-360 BI API. Errors are application/problem+json (RFC 9457). PII fields are masked per the ' +
+        "caller's role; a `countries` token claim limits every read to those countries.",
+    )
+    .setVersion(packageVersion())
+    .addServer('/', 'This server')
+    .addServer(`http://localhost:${config.port}`, 'Local')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, BEARER_SCHEME)
+    .build();
+  return SwaggerModule.createDocument(app, document, {
+    operationIdFactory: (_controller, method) => method,
+  });
+}

@@ -1,0 +1,48 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { AdminModule } from './admin/admin.module';
+import { AuthGuard } from './auth/auth.guard';
+import { AuthModule } from './auth/auth.module';
+import { loadPolicy } from './auth/policy';
+import { ProblemFilter } from './common/http/problem.filter';
+import { createValidationPipe } from './common/http/validation.pipe';
+import { C360Config } from './config/config';
+import { CoreModule } from './core/core.module';
+import { CustomersModule } from './customers/customers.module';
+import { HealthModule } from './health/health.module';
+import { MaskingInterceptor } from './masking/masking.interceptor';
+import { MaskingModule } from './masking/masking.module';
+import { PiiClassification } from './masking/pii-classification';
+import { PipelineModule } from './pipeline/pipeline.module';
+import { SnapshotHeaderInterceptor } from './serving/snapshot-header.interceptor';
+
+/** The API process: core singletons, auth and masking, the feature modules, and the global
+ *  filter, pipe, guard and interceptors every route goes through. */
+@Module({})
+export class AppModule {
+  /** Reads the policy and the PII classes before Nest starts: a bad file throws one clear Error
+   *  naming it instead of surfacing as a dependency-injection failure. */
+  static forRoot(config: C360Config): DynamicModule {
+    const policy = loadPolicy(config.configDir);
+    const classification = PiiClassification.fromConfigDir(config.configDir);
+    return {
+      module: AppModule,
+      imports: [
+        CoreModule.forRoot(config),
+        AuthModule.forRoot(policy),
+        MaskingModule.forRoot(classification),
+        PipelineModule,
+        HealthModule,
+        CustomersModule,
+        AdminModule,
+      ],
+      providers: [
+        { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_GUARD, useExisting: AuthGuard },
+        { provide: APP_INTERCEPTOR, useClass: SnapshotHeaderInterceptor },
+        { provide: APP_INTERCEPTOR, useExisting: MaskingInterceptor },
+      ],
+    };
+  }
+}
