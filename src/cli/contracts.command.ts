@@ -1,0 +1,60 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildOpenApiDocument, createApp } from '../app.factory';
+import { setLogLevel } from '../common/logger';
+import { C360Config, PACKAGE_ROOT } from '../config/config';
+import { renderConfigurationDoc } from '../config/config-doc';
+import { CliError } from './cli-error';
+
+export interface GeneratedArtifact {
+  path: string;
+  content: string;
+}
+
+/** The checked-in contracts, rendered from the code. */
+export async function renderContracts(): Promise<GeneratedArtifact[]> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'c360-contracts-'));
+  setLogLevel('silent');
+  try {
+    const config = C360Config.fromEnv({
+      C360_DATA_DIR: dataDir,
+      C360_CONFIG_DIR: PACKAGE_ROOT,
+      AUTH_JWT_SECRET: 'contracts-only-secret-not-used',
+      C360_SCHEDULE: 'off',
+      LOG_LEVEL: 'silent',
+    });
+    const app = await createApp(config, { logger: false });
+    try {
+      const document = buildOpenApiDocument(app);
+      return [
+        { path: 'docs/openapi.json', content: `${JSON.stringify(document, null, 2)}\n` },
+        { path: 'docs/configuration.md', content: renderConfigurationDoc() },
+      ];
+    } finally {
+      await app.close();
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** `c360 contracts [--check]` (npm run sync:contracts). */
+export async function contractsCommand(options: { check: boolean }): Promise<number> {
+  const artifacts = await renderContracts();
+  const stale: string[] = [];
+  for (const artifact of artifacts) {
+    const file = join(PACKAGE_ROOT, artifact.path);
+    const current = existsSync(file) ? readFileSync(file, 'utf8') : null;
+    if (current === artifact.content) continue;
+    if (options.check) stale.push(artifact.path);
+    else writeFileSync(file, artifact.content);
+  }
+  if (stale.length > 0) {
+    throw new CliError(`out of date: ${stale.join(', ')} — run npm run sync:contracts`, 1);
+  }
+  console.log(
+    options.check ? 'contracts are up to date' : `wrote ${artifacts.map((a) => a.path).join(', ')}`,
+  );
+  return 0;
+}
