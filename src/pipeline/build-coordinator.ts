@@ -9,7 +9,8 @@ import { BuildLock } from '../runs/build-lock';
 import { RunMode, RunRecord, RunTrigger, TERMINAL_STATUSES } from '../runs/run.model';
 import { RunStore } from '../runs/run.store';
 import { SnapshotStore } from '../snapshots/snapshot.store';
-import { BuildRunner, BuildSelection } from './build-runner';
+import { BuildRunner } from './build-runner';
+import { BuildSelection } from './run-context';
 
 export interface TriggerRequest extends BuildSelection {
   mode: RunMode;
