@@ -4,6 +4,7 @@ import { ConfigValueError } from '../config/config.definitions';
 import { C360Config } from '../config/config';
 import { setLogLevel } from '../common/logger';
 import { safeMessage } from '../common/safe-message';
+import { benchCommand } from './bench.command';
 import { buildCommand } from './build.command';
 import { CliError } from './cli-error';
 import { contractsCommand } from './contracts.command';
@@ -105,6 +106,14 @@ export function buildProgram(): Command {
     .description('write (or --check) docs/openapi.json, graphql/schema.graphql and docs/configuration.md')
     .option('--check', 'fail when the checked-in files differ from the code', false)
     .action(action((options: { check: boolean }) => contractsCommand(options)));
+
+  program
+    .command('bench')
+    .description('run the benchmarks and rewrite their sections of docs/benchmarks.md')
+    .option('--only <ids>', 'comma-separated section ids')
+    .option('--scales <list>', 'data scales, e.g. 1,10', '1')
+    .option('--keep', 'keep the generated data', false)
+    .action(action((options: { only?: string; scales: string; keep: boolean }) => benchCommand(options)));
 
   return program;
 }
