@@ -80,8 +80,14 @@ export function buildProgram(): Command {
 
   program
     .command('serve')
-    .description('serve the API over the published snapshot')
-    .action(action(() => serveCommand(loadConfig())));
+    .description('serve the API over the published snapshot (and run scheduled builds unless --replica)')
+    .option('--replica', 'serve only: never build (same as C360_BUILDER=false)', false)
+    .action(
+      action((options: { replica: boolean }) => {
+        const config = loadConfig();
+        return serveCommand(options.replica ? config.withOverrides({ builderEnabled: false }) : config);
+      }),
+    );
 
   program
     .command('token')
