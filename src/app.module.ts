@@ -12,6 +12,7 @@ import { CustomersModule } from './customers/customers.module';
 import { HealthModule } from './health/health.module';
 import { MaskingInterceptor } from './masking/masking.interceptor';
 import { MaskingModule } from './masking/masking.module';
+import { ObservabilityModule } from './observability/observability.module';
 import { PiiClassification } from './masking/pii-classification';
 import { PipelineModule } from './pipeline/pipeline.module';
 import { SnapshotHeaderInterceptor } from './serving/snapshot-header.interceptor';
@@ -33,6 +34,7 @@ export class AppModule {
         MaskingModule.forRoot(classification),
         PipelineModule,
         HealthModule,
+        ObservabilityModule,
         CustomersModule,
         AdminModule,
       ],

@@ -70,6 +70,7 @@ describe('platform', () => {
         status: 'ready',
         snapshot_id: t.fixture.snapshotId,
         published_at: expect.any(String),
+        details: { stale: false, age_seconds: expect.any(Number), max_age_seconds: null },
       });
       expect(Number.isNaN(Date.parse(ready.body.published_at))).toBe(false);
     });
@@ -79,7 +80,12 @@ describe('platform', () => {
       try {
         const ready = await empty.get('/health/ready');
         expect(ready.status).toBe(503);
-        expect(ready.body).toEqual({ status: 'not_ready', snapshot_id: null, published_at: null });
+        expect(ready.body).toEqual({
+          status: 'not_ready',
+          snapshot_id: null,
+          published_at: null,
+          details: { stale: false, age_seconds: null, max_age_seconds: null },
+        });
         expect((await empty.get('/health/live')).status).toBe(200);
         expectProblem(await empty.get('/v1/customers', await empty.token(['admin'])), 503, 'no_snapshot');
       } finally {

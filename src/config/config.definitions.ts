@@ -101,6 +101,15 @@ const secretKey: Parser<string> = (raw) => {
 };
 
 const text: Parser<string> = (raw) => raw;
+
+/** `90s`, `30m`, `2h`, `1d` → seconds. */
+const duration: Parser<number> = (raw) => {
+  const match = /^(\d+)\s*([smhd])$/.exec(raw);
+  if (!match) throw new Error(`must be a duration such as 30m, 2h or 1d, got "${raw}"`);
+  const seconds = Number(match[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[match[2] as 's' | 'm' | 'h' | 'd'];
+  if (seconds <= 0) throw new Error('must be positive');
+  return seconds;
+};
 const boolean: Parser<boolean> = (raw) => {
   if (/^(true|1|yes)$/i.test(raw)) return true;
   if (/^(false|0|no)$/i.test(raw)) return false;
@@ -230,6 +239,13 @@ export const CONFIG_VARIABLES = {
     'true',
     () => true,
     boolean,
+  ),
+  maxSnapshotAge: variable<number | null>(
+    'C360_MAX_SNAPSHOT_AGE',
+    'Freshness SLA of the served snapshot (e.g. 2h); older is stale: alert, gauge, /health/ready details',
+    'unset (no SLA)',
+    () => null,
+    duration,
   ),
   logLevel: variable<LogLevel>(
     'LOG_LEVEL',

@@ -8,7 +8,14 @@ const RUN_ID = /^r[0-9A-Za-z-]+$/;
 
 /** Run records as JSON files under `state/runs/`, so every process (builder or replica) reads them. */
 export class RunStore {
+  private readonly listeners: Array<(run: RunRecord) => void> = [];
+
   constructor(private readonly dirs: DataDirs) {}
+
+  /** Called after every save in this process (metrics, alerts). A listener must not throw. */
+  onSave(listener: (run: RunRecord) => void): void {
+    this.listeners.push(listener);
+  }
 
   newRunId(now = new Date()): string {
     const stamp = now
@@ -21,6 +28,13 @@ export class RunStore {
   save(run: RunRecord): void {
     mkdirSync(this.dirs.runs, { recursive: true });
     writeFileAtomic(join(this.dirs.runs, `${run.id}.json`), JSON.stringify(run, null, 2));
+    for (const listener of this.listeners) {
+      try {
+        listener(run);
+      } catch {
+        // Observers never affect a run.
+      }
+    }
   }
 
   get(id: string): RunRecord | null {
