@@ -35,6 +35,8 @@ export async function createApp(
   config.assertServable();
   const adapter = new FastifyAdapter({
     trustProxy: true,
+    // Draining answers with a problem+json 503 (src/lifecycle), not fastify's plain one.
+    return503OnClosing: false,
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     logger: false,
     requestIdHeader: false,

@@ -11,6 +11,7 @@ import { CoreModule } from './core/core.module';
 import { CustomersModule } from './customers/customers.module';
 import { HealthModule } from './health/health.module';
 import { MaskingInterceptor } from './masking/masking.interceptor';
+import { LifecycleModule } from './lifecycle/drain.service';
 import { MaskingModule } from './masking/masking.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { PiiClassification } from './masking/pii-classification';
@@ -35,6 +36,7 @@ export class AppModule {
         PipelineModule,
         HealthModule,
         ObservabilityModule,
+        LifecycleModule,
         CustomersModule,
         AdminModule,
       ],

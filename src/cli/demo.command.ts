@@ -6,6 +6,7 @@ import { signToken } from '../auth/token';
 import { DataDirs } from '../common/data-dirs';
 import { setLogLevel } from '../common/logger';
 import { C360Config } from '../config/config';
+import { installGracefulShutdown } from './shutdown';
 import { generateSources } from '../generate/generator';
 import { BuildCoordinator } from '../pipeline/build-coordinator';
 import { RunStore } from '../runs/run.store';
@@ -49,7 +50,7 @@ export async function demoCommand(): Promise<void> {
   }
 
   const app = await createApp(config);
-  app.enableShutdownHooks();
+  installGracefulShutdown(app);
   await app.listen(config.port, '0.0.0.0');
   const base = `http://localhost:${config.port}`;
   console.log('');
