@@ -40,7 +40,7 @@ export async function buildCommand(config: C360Config, options: BuildCommandOpti
   const dirs = new DataDirs(config.dataDir);
   const runs = new RunStore(dirs);
   const coordinator = new BuildCoordinator(config, dirs, new SnapshotStore(dirs), runs);
-  coordinator.recoverInterrupted();
+  await coordinator.recover();
   const interactive = Boolean(process.stderr.isTTY);
   if (interactive) setLogLevel('warn');
   const started = await coordinator.trigger({

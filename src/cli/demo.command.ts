@@ -36,7 +36,7 @@ export async function demoCommand(): Promise<void> {
   }
   console.log('Building (full) …');
   const coordinator = new BuildCoordinator(config, dirs, new SnapshotStore(dirs), new RunStore(dirs));
-  coordinator.recoverInterrupted();
+  await coordinator.recover();
   const run = await coordinator.runToCompletion({ mode: 'full', trigger: 'cli' });
   const seconds = (
     (Date.parse(run.finished_at ?? run.started_at) - Date.parse(run.started_at)) /

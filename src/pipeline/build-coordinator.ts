@@ -9,6 +9,8 @@ import { BuildLock } from '../runs/build-lock';
 import { RunMode, RunRecord, RunTrigger, TERMINAL_STATUSES } from '../runs/run.model';
 import { RunStore } from '../runs/run.store';
 import { SnapshotStore } from '../snapshots/snapshot.store';
+import { connect, openDuckDb } from '../duckdb/duckdb';
+import { RegistryRepository } from './registry.repository';
 import { BuildRunner } from './build-runner';
 import { BuildSelection } from './run-context';
 
@@ -118,11 +120,13 @@ export class BuildCoordinator {
 
   /**
    * After a crash: runs recorded as running by a dead process become failed, their lock is
-   * released, and bronze files no published run registered are removed.
+   * released, and bronze files that no published run registered (left by a killed run) are
+   * removed, as are snapshot directories a killed publish did not finish.
    */
-  recoverInterrupted(registeredRunIds: Set<string> | null = null): RunRecord[] {
+  async recover(): Promise<RunRecord[]> {
     const live = this.lock.liveHolder();
     const recovered: RunRecord[] = [];
+    if (live?.run_id.startsWith('recovery-')) return recovered;
     for (const run of this.runs.list(1000)) {
       if (TERMINAL_STATUSES.includes(run.status)) continue;
       if (live && live.run_id === run.id) continue;
@@ -133,16 +137,45 @@ export class BuildCoordinator {
       this.runs.save(run);
       recovered.push(run);
       rootLogger().warn({ run_id: run.id }, 'marked interrupted run failed');
-      if (registeredRunIds && !registeredRunIds.has(run.id)) this.removeBronzeOf(run.id);
     }
-    this.snapshots.prune(this.config.get('snapshotRetention'), live ? [] : []);
+    // Clean-up needs the lock too, so no build starts while it reads the warehouse.
+    const recoveryId = `recovery-${process.pid}`;
+    if (!this.active && this.lock.tryAcquire(recoveryId).acquired) {
+      try {
+        await this.removeUnregisteredBronze();
+        this.snapshots.prune(this.config.get('snapshotRetention'));
+      } finally {
+        this.lock.release(recoveryId);
+      }
+    }
     return recovered;
   }
 
-  private removeBronzeOf(runId: string): void {
-    if (!existsSync(this.dirs.bronze)) return;
+  /** Bronze files whose run is not in the registry belong to runs that never published. */
+  private async removeUnregisteredBronze(): Promise<void> {
+    if (!existsSync(this.dirs.bronze) || !existsSync(this.dirs.warehouseDb)) return;
+    const instance = await openDuckDb(this.dirs.warehouseDb, { readOnly: true });
+    let registered: Set<string>;
+    try {
+      const connection = await connect(instance);
+      try {
+        registered = await new RegistryRepository(connection, 'main').registeredRunIds();
+      } finally {
+        connection.closeSync();
+      }
+    } catch {
+      return; // an empty warehouse has no registry yet
+    } finally {
+      instance.closeSync();
+    }
     for (const source of readdirSync(this.dirs.bronze)) {
-      rmSync(join(this.dirs.bronze, source, `${runId}.parquet`), { force: true });
+      for (const file of readdirSync(join(this.dirs.bronze, source))) {
+        const runId = file.replace(/\.parquet$/, '');
+        if (file.endsWith('.parquet') && !registered.has(runId)) {
+          rmSync(join(this.dirs.bronze, source, file), { force: true });
+          rootLogger().info({ run_id: runId, source }, 'removed bronze of an unpublished run');
+        }
+      }
     }
   }
 }

@@ -32,9 +32,9 @@ export class PipelineService implements OnApplicationBootstrap, OnModuleDestroy 
     this.coordinator = new BuildCoordinator(config, dirs, snapshots, runs);
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     if (!this.config.get('builderEnabled')) return;
-    this.coordinator.recoverInterrupted();
+    await this.coordinator.recover();
     const schedule = this.config.get('schedule');
     if (!schedule) return;
     this.job = CronJob.from({
