@@ -81,7 +81,12 @@ export class BuildCoordinator {
         run.status = 'failed';
         run.error = safeMessage(error);
         run.finished_at = new Date().toISOString();
-        this.runs.save(run);
+        try {
+          this.runs.save(run);
+        } catch (saveError) {
+          // e.g. the disk is full: the record stays "running" and the next start marks it failed
+          rootLogger().error({ run_id: id, err: safeMessage(saveError) }, 'cannot record the failed run');
+        }
         return run;
       })
       .finally(() => {
@@ -124,6 +129,7 @@ export class BuildCoordinator {
    * removed, as are snapshot directories a killed publish did not finish.
    */
   async recover(): Promise<RunRecord[]> {
+    this.dirs.ensure();
     const live = this.lock.liveHolder();
     const recovered: RunRecord[] = [];
     if (live?.run_id.startsWith('recovery-')) return recovered;

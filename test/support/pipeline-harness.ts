@@ -21,7 +21,7 @@ export class PipelineHarness {
   readonly coordinator: BuildCoordinator;
 
   constructor(env: Record<string, string> = {}) {
-    this.root = mkdtempSync(join(tmpdir(), 'c360-test-'));
+    this.root = env.C360_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'c360-test-'));
     this.config = C360Config.fromEnv({
       C360_DATA_DIR: this.root,
       AUTH_JWT_SECRET: TEST_SECRET,
