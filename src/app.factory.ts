@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { FastifyInstance } from 'fastify';
+import { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { registerDocsUi } from './common/http/docs-ui';
 import { BEARER_SCHEME } from './common/http/endpoint.decorator';
 import { registerRequestHooks, requestIdOf } from './common/http/request-hooks';
 import { JsonLogger } from './common/logger';
+import { errorForStatus, PROBLEM_CONTENT_TYPE, toProblem } from './common/problem';
 import { C360Config, PACKAGE_ROOT } from './config/config';
 import { SnapshotReaderService } from './serving/snapshot-reader.service';
 
@@ -37,6 +38,17 @@ export async function createApp(
     trustProxy: true,
     // Draining answers with a problem+json 503 (src/lifecycle), not fastify's plain one.
     return503OnClosing: false,
+    // Long path parameters reach our validators (a 400 problem naming the parameter) instead of
+    // the router's plain 414, which would echo the path.
+    routerOptions: { maxParamLength: 8192 },
+    // Errors raised by fastify itself before routing (bad URL encoding …) as problems too.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      const problem = toProblem(
+        errorForStatus(error.statusCode ?? 400, 'The request could not be parsed.'),
+        `urn:c360:request:${request.id}`,
+      );
+      void reply.code(problem.status).header('content-type', PROBLEM_CONTENT_TYPE).send(problem);
+    },
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     logger: false,
     requestIdHeader: false,

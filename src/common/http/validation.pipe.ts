@@ -1,4 +1,4 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { C360Error, ErrorCode } from '../errors';
 
 const SAFE_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
@@ -31,9 +31,19 @@ export function validationErrorToProblem(errors: ValidationError[]): C360Error {
   });
 }
 
+/** Nest treats a JSON `null` body like no body at all; c360 refuses it like any non-object body. */
+class StrictValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'body' && value === null) {
+      throw new C360Error(ErrorCode.InvalidBody, 'The request body must be a JSON object.');
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 /** Global pipe: DTOs validated and transformed; unknown parameters and body fields refused. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new StrictValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
