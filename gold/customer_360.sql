@@ -1,53 +1,13 @@
 -- grain: one row per current, not-deleted customer, computed as of getvariable('as_of') (SPEC §5)
--- depends_on: dim_customer, fact_orders, fact_order_lines, dim_product, silver_events
+-- depends_on: dim_customer, int_customer_metrics
+-- Recomputed whole every run: recency moves with as_of and the RFM scores rank the whole
+-- population; the per-customer sums come from the incremental int_customer_metrics.
 with as_of as (
     select getvariable('as_of')::timestamp as ts
 ),
 
 profiles as (
     select * from dim_customer where is_current and not is_deleted
-),
-
-counted_orders as (
-    select o.*
-    from fact_orders o, as_of
-    where o.is_counted and o.order_ts <= as_of.ts
-),
-
-order_metrics as (
-    select
-        customer_id,
-        count(*) as orders_count,
-        sum(order_amount) as lifetime_value_exact,
-        min(order_ts) as first_order_at,
-        max(order_ts) as last_order_at
-    from counted_orders
-    group by customer_id
-),
-
-category_amounts as (
-    select l.customer_id, p.category, sum(l.line_amount) as amount
-    from fact_order_lines l
-    join counted_orders o on o.order_id = l.order_id
-    join dim_product p on p.product_id = l.product_id
-    where p.category is not null
-    group by l.customer_id, p.category
-),
-
-favorite_categories as (
-    select customer_id, category as favorite_category
-    from category_amounts
-    qualify row_number() over (partition by customer_id order by amount desc, category asc) = 1
-),
-
-event_metrics as (
-    select
-        e.customer_id,
-        count(*) filter (where e.event_ts > as_of.ts - interval 720 hour) as events_30d,
-        max(e.event_ts) as last_seen_at
-    from silver_events e, as_of
-    where e.event_ts <= as_of.ts
-    group by e.customer_id
 ),
 
 joined as (
@@ -58,14 +18,12 @@ joined as (
         m.first_order_at,
         m.last_order_at,
         date_diff('second', m.last_order_at, as_of.ts) // 86400 as recency_days,
-        f.favorite_category,
-        coalesce(e.events_30d, 0) as events_30d,
-        e.last_seen_at
+        m.favorite_category,
+        coalesce(m.events_30d, 0) as events_30d,
+        m.last_seen_at
     from profiles p
     cross join as_of
-    left join order_metrics m on m.customer_id = p.customer_id
-    left join favorite_categories f on f.customer_id = p.customer_id
-    left join event_metrics e on e.customer_id = p.customer_id
+    left join int_customer_metrics m on m.customer_id = p.customer_id
 ),
 
 -- NTILE(5) over customers with at least one counted order; 5 is best
@@ -90,14 +48,14 @@ select
     round(j.lifetime_value_exact, 2)::decimal(18, 2) as lifetime_value,
     -- exact, rounded half away from zero (money_avg)
     money_avg(j.lifetime_value_exact, j.orders_count) as avg_order_value,
-    j.first_order_at,
-    j.last_order_at,
+    case when j.orders_count > 0 then j.first_order_at end as first_order_at,
+    case when j.orders_count > 0 then j.last_order_at end as last_order_at,
     j.recency_days::integer as recency_days,
     r.r_score::integer as r_score,
     r.f_score::integer as f_score,
     r.m_score::integer as m_score,
     case when r.customer_id is null then segment_prospects() else segment_of(r.r_score, r.f_score, r.m_score) end as segment,
-    j.favorite_category,
+    case when j.orders_count > 0 then j.favorite_category end as favorite_category,
     j.events_30d::integer as events_30d,
     j.last_seen_at
 from joined j

@@ -1,7 +1,12 @@
 -- grain: one row per customer version (SCD Type 2, SPEC §6)
 -- depends_on: silver_customer_changes
+-- materialized: incremental
+-- partition_by: customer_id
+-- unique_key: customer_sk
 -- A version starts at its source change time and ends where the next one starts. A delete closes
--- the version it ends and marks it deleted; a later change re-opens the customer.
+-- the version it ends and marks it deleted; a later change re-opens the customer. Every version of
+-- a customer is derived from that customer's whole change log, so a late change lands where it
+-- belongs and re-applying a batch changes nothing.
 with changes as (
     select * from silver_customer_changes
 ),

@@ -1,10 +1,10 @@
 -- grain: one row per UTC calendar day from the first order or event to as_of
--- depends_on: silver_orders, silver_events
+-- depends_on: fact_orders, fact_events
 with bounds as (
     select
         least(
-            coalesce((select min(order_ts) from silver_orders), getvariable('as_of')),
-            coalesce((select min(event_ts) from silver_events), getvariable('as_of'))
+            coalesce((select min(order_ts) from fact_orders), getvariable('as_of')),
+            coalesce((select min(event_ts) from fact_events), getvariable('as_of'))
         )::date as first_day,
         getvariable('as_of')::date as last_day
 ),

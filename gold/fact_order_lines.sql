@@ -1,5 +1,8 @@
--- grain: one row per order line (silver), with the customer version valid at order_ts
+-- grain: one row per order line (silver) whose order is known, with the customer version valid at order_ts
 -- depends_on: dim_customer, dim_product, silver_orders, silver_order_items
+-- materialized: incremental
+-- partition_by: customer_id
+-- unique_key: order_id, line_no
 with orders as (
     select * from silver_orders
 ),
@@ -8,31 +11,28 @@ lines as (
     select * from silver_order_items
 ),
 
--- range join: written with coalesce(valid_to, infinity) so DuckDB plans it as a range join
 versions as (
-    select customer_sk, customer_id, valid_from, coalesce(valid_to, 'infinity'::timestamp) as valid_until, version
-    from dim_customer
+    select customer_id, customer_sk, valid_from, version from dim_customer
 ),
 
 first_versions as (
-    select customer_id, customer_sk from dim_customer where version = 1
+    select customer_id, customer_sk from versions where version = 1
 ),
 
+-- the version valid at order_ts (an ASOF join, never a nested loop); in the gap after a delete, the
+-- version the delete closed; before the first version, the first version
 order_versions as (
-    select o.order_id, v.customer_sk
+    select o.order_id, coalesce(v.customer_sk, f.customer_sk) as customer_sk
     from orders o
-    join versions v
-        on o.customer_id = v.customer_id
-        and o.order_ts >= v.valid_from
-        and o.order_ts < v.valid_until
+    asof left join versions v on o.customer_id = v.customer_id and o.order_ts >= v.valid_from
+    left join first_versions f on f.customer_id = o.customer_id
 )
 
 select
     l.order_id,
     l.line_no,
     o.customer_id,
-    -- an order placed before the first recorded version belongs to that first version
-    coalesce(ov.customer_sk, fv.customer_sk) as customer_sk,
+    ov.customer_sk,
     l.product_id,
     p.product_sk,
     o.order_ts,
@@ -45,7 +45,6 @@ select
     cast(l.quantity * l.unit_price - l.discount as decimal(38, 4)) as line_amount
 from lines l
 join orders o on o.order_id = l.order_id
-left join order_versions ov on ov.order_id = o.order_id
-left join first_versions fv on fv.customer_id = o.customer_id
+join order_versions ov on ov.order_id = o.order_id
 left join dim_product p on p.product_id = l.product_id
 order by o.customer_id, o.order_ts, l.order_id, l.line_no

@@ -1,5 +1,8 @@
 -- grain: one row per order (silver), amount = sum of its lines (0 when none)
 -- depends_on: fact_order_lines, dim_customer, silver_orders
+-- materialized: incremental
+-- partition_by: customer_id
+-- unique_key: order_id
 with line_totals as (
     select order_id, count(*) as line_count, sum(line_amount) as order_amount
     from fact_order_lines
@@ -7,23 +10,26 @@ with line_totals as (
 ),
 
 versions as (
-    select customer_sk, customer_id, valid_from, coalesce(valid_to, 'infinity'::timestamp) as valid_until
-    from dim_customer
+    select customer_id, customer_sk, valid_from, version from dim_customer
 ),
 
+first_versions as (
+    select customer_id, customer_sk from versions where version = 1
+),
+
+-- same rule as fact_order_lines: the version valid at order_ts, the closed one after a delete,
+-- the first one before the customer's first change
 order_versions as (
-    select o.order_id, v.customer_sk
+    select o.order_id, coalesce(v.customer_sk, f.customer_sk) as customer_sk
     from silver_orders o
-    join versions v
-        on o.customer_id = v.customer_id
-        and o.order_ts >= v.valid_from
-        and o.order_ts < v.valid_until
+    asof left join versions v on o.customer_id = v.customer_id and o.order_ts >= v.valid_from
+    left join first_versions f on f.customer_id = o.customer_id
 )
 
 select
     o.order_id,
     o.customer_id,
-    coalesce(ov.customer_sk, fv.customer_sk) as customer_sk,
+    ov.customer_sk,
     o.order_ts,
     cast(o.order_ts as date) as order_date,
     o.status,
@@ -31,10 +37,9 @@ select
     o.channel,
     o.currency,
     o.updated_at,
-    coalesce(t.line_count, 0) as line_count,
+    coalesce(t.line_count, 0)::bigint as line_count,
     coalesce(t.order_amount, 0)::decimal(38, 4) as order_amount
 from silver_orders o
+join order_versions ov on ov.order_id = o.order_id
 left join line_totals t on t.order_id = o.order_id
-left join order_versions ov on ov.order_id = o.order_id
-left join (select customer_id, customer_sk from dim_customer where version = 1) fv on fv.customer_id = o.customer_id
 order by o.customer_id, o.order_ts desc, o.order_id

@@ -5,6 +5,7 @@ import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppModule } from './app.module';
+import { registerConditionalGet } from './common/http/conditional-get';
 import { registerDocsUi } from './common/http/docs-ui';
 import { BEARER_SCHEME } from './common/http/endpoint.decorator';
 import { registerRequestHooks, requestIdOf } from './common/http/request-hooks';
@@ -62,6 +63,7 @@ export async function createApp(
   // Nest pins its own fastify copy; the hooks are typed against ours (with `request.principal`).
   const fastify = adapter.getInstance<FastifyInstance>();
   registerRequestHooks(fastify);
+  registerConditionalGet(fastify);
   // Both public: plain fastify routes, outside the Nest guard.
   SwaggerModule.setup(DOCS_PATH, app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: OPENAPI_PATH,

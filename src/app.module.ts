@@ -10,13 +10,19 @@ import { C360Config } from './config/config';
 import { CoreModule } from './core/core.module';
 import { CustomersModule } from './customers/customers.module';
 import { HealthModule } from './health/health.module';
+import { IngestApiModule } from './ingest-api/ingest-api.module';
 import { MaskingInterceptor } from './masking/masking.interceptor';
 import { LifecycleModule } from './lifecycle/drain.service';
 import { MaskingModule } from './masking/masking.module';
 import { ObservabilityModule } from './observability/observability.module';
 import { PiiClassification } from './masking/pii-classification';
 import { PipelineModule } from './pipeline/pipeline.module';
-import { SnapshotHeaderInterceptor } from './serving/snapshot-header.interceptor';
+import { ServingModule } from './serving/serving.module';
+import { SnapshotResponseInterceptor } from './serving/snapshot-response.interceptor';
+import { GraphqlModule } from './graphql/graphql.module';
+import { SegmentsModule } from './segments/segments.module';
+import { ProductsModule } from './products/products.module';
+import { DailyMetricsModule } from './daily-metrics/daily-metrics.module';
 
 /** The API process: core singletons, auth and masking, the feature modules, and the global
  *  filter, pipe, guard and interceptors every route goes through. */
@@ -37,14 +43,20 @@ export class AppModule {
         HealthModule,
         ObservabilityModule,
         LifecycleModule,
+        ServingModule,
         CustomersModule,
+        SegmentsModule,
+        ProductsModule,
+        DailyMetricsModule,
+        GraphqlModule,
         AdminModule,
+        IngestApiModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_GUARD, useExisting: AuthGuard },
-        { provide: APP_INTERCEPTOR, useClass: SnapshotHeaderInterceptor },
+        { provide: APP_INTERCEPTOR, useExisting: SnapshotResponseInterceptor },
         { provide: APP_INTERCEPTOR, useExisting: MaskingInterceptor },
       ],
     };

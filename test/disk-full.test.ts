@@ -81,7 +81,7 @@ describe('disk full', () => {
 });
 
 describe('two build triggers at the same instant', () => {
-  it('start exactly one run; the other gets 409 naming it', async () => {
+  it('start exactly one run; the others are refused naming it', async () => {
     const harness = new PipelineHarness({ C360_AS_OF: AS_OF });
     try {
       await generateSources({
@@ -101,19 +101,28 @@ describe('two build triggers at the same instant', () => {
           body: JSON.stringify({ mode: 'full' }),
         });
       try {
-        const [a, b, cli] = await Promise.all([post(), post(), runCliAsync(['build'], env)]);
-        const statuses = [a.status, b.status];
-        const bodies = [await a.json(), await b.json()] as Array<{ id?: string; run_id?: string }>;
-        const started = [...bodies.filter((_, i) => statuses[i] === 202).map((body) => body.id)];
-        if (cli.status === 0) started.push('cli');
-        expect(started).toHaveLength(1);
-        for (const [i, status] of statuses.entries()) {
-          if (status !== 202) {
-            expect(status).toBe(409);
+        // two API triggers and a third process-local trigger on the same data directory, at once
+        const [a, b, local] = await Promise.allSettled([
+          post(),
+          post(),
+          harness.coordinator.trigger({ mode: 'full', trigger: 'cli' }),
+        ]);
+        const responses = [a, b].map((r) => (r.status === 'fulfilled' ? r.value : null));
+        const bodies = (await Promise.all(responses.map((r) => r?.json()))) as Array<{
+          id?: string;
+          run_id?: string;
+        }>;
+        const started =
+          responses.filter((r) => r?.status === 202).length + (local.status === 'fulfilled' ? 1 : 0);
+        expect(started).toBe(1);
+        for (const [i, response] of responses.entries()) {
+          if (response?.status !== 202) {
+            expect(response?.status).toBe(409);
             expect(bodies[i].run_id).toMatch(/^r/);
           }
         }
-        if (cli.status !== 0) expect(cli.stderr).toMatch(/^c360: Run r\S+ is in progress\.$/m);
+        if (local.status === 'rejected') expect(String(local.reason)).toMatch(/Run r\S+ is in progress\./);
+        else await harness.coordinator.waitForActive();
       } finally {
         await server.stop();
       }

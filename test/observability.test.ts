@@ -1,3 +1,5 @@
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { generateSources } from '../src/generate/generator';
 import { PipelineHarness } from './support/pipeline-harness';
 import { serve, Served } from './support/http';
@@ -6,8 +8,25 @@ describe('metrics and freshness', () => {
   let harness: PipelineHarness;
   let served: Served;
 
+  const alerts: string[] = [];
+  let webhook: Server;
+
   beforeAll(async () => {
-    harness = new PipelineHarness({ C360_AS_OF: '2025-01-01T00:00:00Z', C360_MAX_SNAPSHOT_AGE: '1s' });
+    webhook = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        alerts.push(body);
+        response.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
+    const address = webhook.address() as AddressInfo;
+    harness = new PipelineHarness({
+      C360_AS_OF: '2025-01-01T00:00:00Z',
+      C360_MAX_SNAPSHOT_AGE: '1s',
+      C360_ALERT_WEBHOOK: `http://127.0.0.1:${address.port}/hook`,
+    });
     await generateSources({
       outDir: harness.dirs.landing,
       scale: 0.005,
@@ -20,6 +39,7 @@ describe('metrics and freshness', () => {
   afterAll(async () => {
     await served.close();
     harness.cleanup();
+    webhook.close();
   });
 
   it('exposes c360_ metrics for HTTP, runs, rows, DQ, snapshot age and the build lock', async () => {
@@ -70,5 +90,15 @@ describe('metrics and freshness', () => {
       details: { stale: true, max_age_seconds: 1 },
     });
     expect(await (await fetch(`${served.base}/metrics`)).text()).toMatch(/c360_snapshot_stale 1/);
+    // one alert per breach: the published snapshot went stale (another one may cover start-up,
+    // before the first publish)
+    const stale = (): string[] => alerts.filter((a) => a.includes('freshness breached: the served snapshot'));
+    for (let i = 0; i < 40 && stale().length === 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(stale()).toHaveLength(1);
+    expect(JSON.parse(stale()[0])).toMatchObject({
+      text: expect.stringMatching(/SLA 1 s/),
+      blocks: [{ type: 'section' }],
+    });
   });
 });

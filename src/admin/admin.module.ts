@@ -1,11 +1,31 @@
 import { Module } from '@nestjs/common';
 import { PipelineModule } from '../pipeline/pipeline.module';
+import { AdminBackfillsController } from './admin-backfills.controller';
+import { AdminBackfillsService } from './admin-backfills.service';
+import { AdminLineageController } from './admin-lineage.controller';
+import { AdminLineageService } from './admin-lineage.service';
+import { AdminQualityController } from './admin-quality.controller';
+import { AdminQualityService } from './admin-quality.service';
 import { AdminRunsController } from './admin-runs.controller';
 import { AdminRunsService } from './admin-runs.service';
+import { AdminSnapshotsController } from './admin-snapshots.controller';
+import { AdminSnapshotsService } from './admin-snapshots.service';
 
 @Module({
   imports: [PipelineModule],
-  controllers: [AdminRunsController],
-  providers: [AdminRunsService],
+  controllers: [
+    AdminRunsController,
+    AdminSnapshotsController,
+    AdminQualityController,
+    AdminLineageController,
+    AdminBackfillsController,
+  ],
+  providers: [
+    AdminRunsService,
+    AdminSnapshotsService,
+    AdminQualityService,
+    AdminLineageService,
+    AdminBackfillsService,
+  ],
 })
 export class AdminModule {}

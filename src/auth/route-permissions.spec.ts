@@ -1,6 +1,7 @@
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
+import { RESOLVER_TYPE_METADATA } from '@nestjs/graphql/dist/graphql.constants';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,6 +44,34 @@ function routeHandlers(app: NestFastifyApplication): Handler[] {
   return handlers;
 }
 
+/** Every GraphQL root field (Query/Mutation/Subscription) of every resolver. Field resolvers
+ *  (`@ResolveField`) hang under a root field and are guarded by it. */
+function rootFields(app: NestFastifyApplication): Handler[] {
+  const handlers: Handler[] = [];
+  for (const module of app.get(ModulesContainer).values()) {
+    for (const wrapper of module.providers.values()) {
+      const resolver = wrapper.metatype as (new (...args: never[]) => object) | null;
+      if (!resolver || typeof resolver !== 'function' || !resolver.prototype) continue;
+      const prototype = resolver.prototype as object;
+      for (const name of Object.getOwnPropertyNames(prototype)) {
+        // Descriptors, not property reads: some framework providers have throwing getters.
+        const method: unknown = Object.getOwnPropertyDescriptor(prototype, name)?.value;
+        if (name === 'constructor' || typeof method !== 'function') continue;
+        const type = Reflect.getMetadata(RESOLVER_TYPE_METADATA, method) as string | undefined;
+        if (type !== 'Query' && type !== 'Mutation' && type !== 'Subscription') continue;
+        const lookup = (key: string): unknown =>
+          Reflect.getMetadata(key, method) ?? Reflect.getMetadata(key, resolver);
+        handlers.push({
+          route: `${type} ${resolver.name}.${name}`,
+          isPublic: lookup(IS_PUBLIC_KEY) === true,
+          permission: lookup(PERMISSION_KEY),
+        });
+      }
+    }
+  }
+  return handlers;
+}
+
 describe('route access declarations', () => {
   let app: NestFastifyApplication;
   let dataDir: string;
@@ -69,6 +98,26 @@ describe('route access declarations', () => {
     expect(routes).toEqual(
       expect.arrayContaining(['GET CustomersController.list', 'GET HealthController.live']),
     );
+  });
+
+  it('finds the GraphQL root fields', () => {
+    expect(rootFields(app).map((h) => h.route)).toEqual(
+      expect.arrayContaining([
+        'Query CustomersResolver.customer',
+        'Query CustomersResolver.customers',
+        'Query SegmentsResolver.segments',
+        'Query ProductsResolver.product',
+        'Query ProductsResolver.products',
+        'Query DailyMetricsResolver.ordersDaily',
+      ]),
+    );
+  });
+
+  it('every GraphQL root field declares a known permission (none is public)', () => {
+    const undeclared = rootFields(app)
+      .filter((h) => h.isPublic || !(PERMISSIONS as readonly unknown[]).includes(h.permission))
+      .map((h) => h.route);
+    expect(undeclared).toEqual([]);
   });
 
   it('every handler is @Public() or declares a known permission', () => {

@@ -14,6 +14,9 @@ import { HS256, hmacKey } from './token';
 
 const CLOCK_SKEW_SECONDS = 30;
 const MAX_TOKEN_LENGTH = 8192;
+/** Verified tokens remembered (until they expire) so a caller's repeated requests skip the
+ *  signature check; bounded, cleared when full. */
+const VERIFIED_CACHE_SIZE = 10_000;
 const ASYMMETRIC_ALGORITHMS = ['RS256', 'ES256'];
 
 const unauthenticated = (detail: string): C360Error => new C360Error(ErrorCode.Unauthenticated, detail);
@@ -27,6 +30,7 @@ export class TokenVerifier {
   private readonly secret: Uint8Array | null;
   private readonly jwks: JWTVerifyGetKey | null;
   private readonly issuer: string | undefined;
+  private readonly verified = new Map<string, { principal: Principal; expiresMs: number }>();
 
   constructor(
     config: C360Config,
@@ -42,14 +46,23 @@ export class TokenVerifier {
 
   /** Verifies the `Authorization` header value; throws C360Error(Unauthenticated). */
   async verifyAuthorization(header: string | undefined): Promise<Principal> {
+    return (await this.verifyAuthorizationWithToken(header)).principal;
+  }
+
+  /** Like verifyAuthorization, also returning the bearer token itself (rate limits key on it). */
+  async verifyAuthorizationWithToken(
+    header: string | undefined,
+  ): Promise<{ principal: Principal; token: string }> {
     if (!header) throw unauthenticated('A bearer token is required.');
     const match = /^Bearer +([A-Za-z0-9._~+/=-]+)$/i.exec(header.trim());
     if (!match || match[1].length > MAX_TOKEN_LENGTH)
       throw unauthenticated('The Authorization header must be "Bearer <token>".');
-    return this.verify(match[1]);
+    return { principal: await this.verify(match[1]), token: match[1] };
   }
 
-  async verify(token: string): Promise<Principal> {
+  async verify(token: string, nowMs = Date.now()): Promise<Principal> {
+    const known = this.verified.get(token);
+    if (known && known.expiresMs > nowMs) return known.principal;
     let payload: JWTPayload;
     try {
       payload = await this.verifySignature(token);
@@ -58,7 +71,13 @@ export class TokenVerifier {
       if (error instanceof errors.JWTExpired) throw unauthenticated('The bearer token has expired.');
       throw unauthenticated('The bearer token is not valid.');
     }
-    return this.principalOf(payload);
+    const principal = this.principalOf(payload);
+    if (typeof payload.exp === 'number') {
+      if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.clear();
+      // Same tolerance as the check itself: the cache never accepts what jose would refuse.
+      this.verified.set(token, { principal, expiresMs: (payload.exp + CLOCK_SKEW_SECONDS) * 1000 });
+    }
+    return principal;
   }
 
   private async verifySignature(token: string): Promise<JWTPayload> {

@@ -1,6 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { GraphQLSchemaHost } from '@nestjs/graphql';
+import { printSchema } from 'graphql';
 import { buildOpenApiDocument, createApp } from '../app.factory';
 import { setLogLevel } from '../common/logger';
 import { C360Config, PACKAGE_ROOT } from '../config/config';
@@ -11,6 +13,10 @@ export interface GeneratedArtifact {
   path: string;
   content: string;
 }
+
+const GRAPHQL_SCHEMA_HEADER =
+  '# The GraphQL schema served at /graphql, generated from the code by `npm run sync:contracts`.\n' +
+  '# Do not edit: test/contracts.test.ts fails when it drifts from the code.\n\n';
 
 /** The checked-in contracts, rendered from the code. */
 export async function renderContracts(): Promise<GeneratedArtifact[]> {
@@ -27,8 +33,10 @@ export async function renderContracts(): Promise<GeneratedArtifact[]> {
     const app = await createApp(config, { logger: false });
     try {
       const document = buildOpenApiDocument(app);
+      const schema = printSchema(app.get(GraphQLSchemaHost).schema);
       return [
         { path: 'docs/openapi.json', content: `${JSON.stringify(document, null, 2)}\n` },
+        { path: 'graphql/schema.graphql', content: `${GRAPHQL_SCHEMA_HEADER}${schema}\n` },
         { path: 'docs/configuration.md', content: renderConfigurationDoc() },
       ];
     } finally {
@@ -48,7 +56,10 @@ export async function contractsCommand(options: { check: boolean }): Promise<num
     const current = existsSync(file) ? readFileSync(file, 'utf8') : null;
     if (current === artifact.content) continue;
     if (options.check) stale.push(artifact.path);
-    else writeFileSync(file, artifact.content);
+    else {
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, artifact.content);
+    }
   }
   if (stale.length > 0) {
     throw new CliError(`out of date: ${stale.join(', ')} — run npm run sync:contracts`, 1);

@@ -4,12 +4,15 @@ import { ConfigValueError } from '../config/config.definitions';
 import { C360Config } from '../config/config';
 import { setLogLevel } from '../common/logger';
 import { safeMessage } from '../common/safe-message';
+import { backfillCommand } from './backfill.command';
 import { benchCommand } from './bench.command';
 import { buildCommand } from './build.command';
 import { CliError } from './cli-error';
 import { contractsCommand } from './contracts.command';
 import { demoCommand } from './demo.command';
+import { exportCommand } from './export.command';
 import { generateCommand } from './generate.command';
+import { restoreCommand } from './restore.command';
 import { serveCommand } from './serve.command';
 import { tokenCommand } from './token.command';
 
@@ -112,6 +115,39 @@ export function buildProgram(): Command {
     .description('write (or --check) docs/openapi.json, graphql/schema.graphql and docs/configuration.md')
     .option('--check', 'fail when the checked-in files differ from the code', false)
     .action(action((options: { check: boolean }) => contractsCommand(options)));
+
+  program
+    .command('backfill')
+    .description('re-extract and rebuild a window of source data; exit 0 only when it published')
+    .requiredOption('--from <date>', 'window start, inclusive (YYYY-MM-DD or ISO-8601)')
+    .requiredOption('--to <date>', 'window end, exclusive (YYYY-MM-DD or ISO-8601)')
+    .option('--dry-run', 'print what would be re-read and rebuilt; write nothing', false)
+    .action(
+      action((options: { from: string; to: string; dryRun: boolean }) =>
+        backfillCommand(loadConfig(), options),
+      ),
+    );
+
+  program
+    .command('export')
+    .description('the active gold snapshot as Parquet (fact tables by month) plus Athena DDL')
+    .requiredOption('--target <dir|s3uri>', 'a directory or s3://bucket/prefix')
+    .option('--role <role>', 'policy role whose PII masking applies to the export', 'analyst')
+    .option('--snapshot <id>', 'export this retained snapshot instead of the active one')
+    .option('--location <s3uri>', 'for a directory target: where it will be uploaded (the DDL LOCATION)')
+    .action(
+      action((options: { target: string; role: string; snapshot?: string; location?: string }) =>
+        exportCommand(loadConfig(), options),
+      ),
+    );
+
+  program
+    .command('restore')
+    .description(
+      'serve the gold tables of an export (made with --role admin) again, as a new active snapshot',
+    )
+    .requiredOption('--from <dir>', 'the export directory')
+    .action(action((options: { from: string }) => restoreCommand(loadConfig(), options)));
 
   program
     .command('bench')

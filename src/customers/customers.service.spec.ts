@@ -8,8 +8,8 @@ import { ServedSnapshot } from '../serving/served-snapshot';
 import { SnapshotReaderService } from '../serving/snapshot-reader.service';
 import { CustomerSort } from './customer-sort';
 import { CustomersRepository } from './customers.repository';
-import { CustomersService } from './customers.service';
-import { ListCustomersQueryDto } from './dto/list-customers.query.dto';
+import { CustomerListRequest, CustomersService } from './customers.service';
+import { ListCustomersQueryDto, toListRequest } from './dto/list-customers.query.dto';
 import { CustomerRow } from './models/customer.model';
 
 const policy = loadPolicy(PACKAGE_ROOT);
@@ -33,6 +33,7 @@ const row = (id: string, overrides: Partial<CustomerRow> = {}): CustomerRow =>
 function harness() {
   const snapshot = {
     id: 's1',
+    asOf: '2025-06-30T00:00:00Z',
     manifest: { segments: ['champions', 'prospects'] },
   } as unknown as ServedSnapshot;
   const reader = {
@@ -44,8 +45,8 @@ function harness() {
   return { service, repository, cursors };
 }
 
-const query = (raw: Record<string, unknown>): ListCustomersQueryDto =>
-  plainToInstance(ListCustomersQueryDto, raw);
+const query = (raw: Record<string, unknown>): CustomerListRequest =>
+  toListRequest(plainToInstance(ListCustomersQueryDto, raw));
 
 async function errorOf(promise: Promise<unknown>): Promise<C360Error> {
   try {
@@ -68,7 +69,10 @@ describe('CustomersService', () => {
     });
     expect(result.snapshotId).toBe('s1');
     expect(result.body.data.map((c) => c.customer_id)).toEqual(['C1', 'C2']);
-    expect(cursors.decode(result.body.page.next_cursor ?? '', 'customer_id')).toEqual(['C2']);
+    expect(cursors.decode(result.body.page.next_cursor ?? '', 'customer_id')).toEqual({
+      keys: ['C2'],
+      snapshotId: 's1',
+    });
 
     repository.list.mockResolvedValue([row('C4')]);
     const last = await service.list(query({ limit: '2' }), principal(['analyst']));

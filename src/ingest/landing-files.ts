@@ -13,7 +13,8 @@ export interface LandingFile {
   mtimeMs: number;
 }
 
-function globToRegExp(glob: string): RegExp {
+/** A file-name glob (`*`, `?`) as an anchored regular expression. */
+export function globToRegExp(glob: string): RegExp {
   const escaped = glob
     .replace(/[.+^${}()|[\]\\]/g, '\\$&')
     .replace(/\*/g, '[^/]*')

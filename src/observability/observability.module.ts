@@ -2,13 +2,14 @@ import { Global, Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { FastifyInstance } from 'fastify';
 import { MetricsController } from './metrics.controller';
+import { FreshnessMonitor } from './freshness.monitor';
 import { MetricsService } from './metrics.service';
 
 /** Prometheus metrics: one HTTP hook times every request by route pattern (never the raw URL). */
 @Global()
 @Module({
   controllers: [MetricsController],
-  providers: [MetricsService],
+  providers: [MetricsService, FreshnessMonitor],
   exports: [MetricsService],
 })
 export class ObservabilityModule implements OnModuleInit {

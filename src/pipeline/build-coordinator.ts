@@ -12,12 +12,16 @@ import { SnapshotStore } from '../snapshots/snapshot.store';
 import { connect, openDuckDb } from '../duckdb/duckdb';
 import { RegistryRepository } from './registry.repository';
 import { BuildRunner } from './build-runner';
-import { BuildSelection } from './run-context';
+import { defaultRunObserver } from './observers';
+import { BuildSelection, RunObserver } from './run-context';
+import { SqlTrace } from './sql-trace';
 
 export interface TriggerRequest extends BuildSelection {
   mode: RunMode;
   trigger: RunTrigger;
   asOf?: Date;
+  /** Records the run's data work (benchmark only). */
+  trace?: SqlTrace;
 }
 
 interface ActiveRun {
@@ -40,6 +44,8 @@ export class BuildCoordinator {
     private readonly dirs: DataDirs,
     private readonly snapshots: SnapshotStore,
     private readonly runs: RunStore,
+    /** Lineage and alerts by default (from the configuration). */
+    private readonly observer: RunObserver = defaultRunObserver(config, dirs),
   ) {
     this.lock = new BuildLock(dirs.buildLock);
   }
@@ -71,12 +77,19 @@ export class BuildCoordinator {
       drift: [],
       error: null,
       pid: process.pid,
+      plan: null,
+      window: request.window
+        ? { from: request.window.from.toISOString(), to: request.window.to.toISOString() }
+        : null,
     };
     this.runs.save(run);
     const controller = new AbortController();
-    const runner = new BuildRunner(this.config, this.dirs, this.snapshots, this.runs);
+    const runner = new BuildRunner(this.config, this.dirs, this.snapshots, this.runs, {
+      observer: this.observer,
+      trace: request.trace ?? null,
+    });
     const done = runner
-      .run(run, controller.signal, { sources: request.sources })
+      .run(run, controller.signal, { sources: request.sources, window: request.window })
       .catch((error: Error) => {
         run.status = 'failed';
         run.error = safeMessage(error);

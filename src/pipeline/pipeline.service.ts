@@ -8,6 +8,7 @@ import { RunRecord } from '../runs/run.model';
 import { RunStore } from '../runs/run.store';
 import { SnapshotReaderService } from '../serving/snapshot-reader.service';
 import { SnapshotStore } from '../snapshots/snapshot.store';
+import { BackfillReport, planBackfill } from './backfill-plan';
 import { BuildCoordinator, TriggerRequest } from './build-coordinator';
 
 export type { TriggerRequest } from './build-coordinator';
@@ -24,7 +25,7 @@ export class PipelineService implements OnApplicationBootstrap, OnModuleDestroy 
 
   constructor(
     private readonly config: C360Config,
-    dirs: DataDirs,
+    private readonly dirs: DataDirs,
     snapshots: SnapshotStore,
     private readonly runs: RunStore,
     private readonly reader: SnapshotReaderService,
@@ -88,5 +89,10 @@ export class PipelineService implements OnApplicationBootstrap, OnModuleDestroy 
 
   async cancel(id: string): Promise<RunRecord | null> {
     return this.coordinator.cancel(id);
+  }
+
+  /** What a backfill of [from, to) would re-read and rebuild; writes nothing. */
+  async planBackfill(window: { from: Date; to: Date }): Promise<BackfillReport> {
+    return planBackfill(this.config, this.dirs, window);
   }
 }

@@ -85,7 +85,7 @@ export function segmentSql(config: SegmentConfig): string[] {
   return [
     `create or replace temp macro segment_of(r, f, m) as case ${branches.join(' ')} else null end`,
     `create or replace temp macro segment_prospects() as ${quoteLiteral(config.prospects)}`,
-    `create or replace table segment_names as select * from (values ${rows.join(', ')}) v(segment, position)`,
+    `create or replace temp table segment_names as select * from (values ${rows.join(', ')}) v(segment, position)`,
   ];
 }
 

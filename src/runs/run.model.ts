@@ -21,6 +21,18 @@ export interface RunStep {
   rows_out: number;
 }
 
+/** Control totals of a database source (SPEC §3 reconciliation). */
+export interface HashTotalRecord {
+  /** Rows the source database counts in the window the run read. */
+  rows: number;
+  /** 64-bit hash total (hex) of the rows as the database sent them. */
+  source: string;
+  /** The same total over the rows as they landed in the run. */
+  landed: string;
+  /** Counts and totals agree: nothing was lost, doubled or altered on the way. */
+  matches: boolean;
+}
+
 export interface SourceReconciliation {
   name: string;
   read: number;
@@ -29,6 +41,12 @@ export interface SourceReconciliation {
   watermark_from: string | null;
   watermark_to: string | null;
   files: string[];
+  /** Source kind (file, s3, postgres, mysql, debezium, events, staging). */
+  kind?: string;
+  /** Database sources: source count and hash totals. */
+  hash_total?: HashTotalRecord | null;
+  /** Backfill runs: the watermark window re-extracted. */
+  window?: { from: string; to: string } | null;
 }
 
 export interface DqResult {
@@ -37,6 +55,11 @@ export interface DqResult {
   severity: 'critical' | 'warn';
   passed: boolean;
   failing_rows: number;
+  /** The check type (not_null, unique, freshness, sql, …); absent on records written before. */
+  type?: string;
+  /** `changed_customers`: an incremental run checked only the rows it rewrote (the others passed
+   *  this check in the base snapshot); `table`: the whole table. */
+  scope?: 'table' | 'changed_customers';
 }
 
 export interface DriftEvent {
@@ -44,6 +67,17 @@ export interface DriftEvent {
   kind: 'new_column' | 'missing_column';
   column: string;
   file: string;
+}
+
+/** How a run built gold: from bronze, or only the customers its data touched. */
+export interface RunPlan {
+  kind: 'full' | 'incremental';
+  /** Why (e.g. `requested`, `no gold state yet`, `gold models changed`). */
+  reason: string;
+  /** The snapshot an incremental run started from. */
+  base_snapshot_id: string | null;
+  /** Customers whose incremental models were recomputed (incremental runs). */
+  changed_customers: number | null;
 }
 
 /** A pipeline run as `GET /v1/admin/runs/{id}` returns it (SPEC §7). */
@@ -63,6 +97,10 @@ export interface RunRecord {
   drift: DriftEvent[];
   error: string | null;
   pid: number;
+  /** Set once the run has decided how to build (absent on records written before). */
+  plan?: RunPlan | null;
+  /** Backfill runs: the window of source data re-extracted, [from, to). */
+  window?: { from: string; to: string } | null;
 }
 
 export const TERMINAL_STATUSES: readonly RunStatus[] = ['published', 'failed', 'failed_quality', 'cancelled'];

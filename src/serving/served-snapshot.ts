@@ -1,25 +1,42 @@
-import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { connect, openDuckDb, queryRows, Row, SqlParams } from '../duckdb/duckdb';
+import { DuckDBConnection, DuckDBInstance, DuckDBPreparedStatement, DuckDBValue } from '@duckdb/node-api';
+import { connect, execute, openDuckDb, Row, SqlParam, toJsonScalar } from '../duckdb/duckdb';
+import { MONEY_AVG_MACRO } from '../pipeline/segments';
 import { ActiveSnapshot, SnapshotManifest } from '../snapshots/snapshot.model';
 
 const POOL_SIZE = 4;
+/** Prepared statements kept per connection (statement texts vary with IN-list lengths). */
+const STATEMENTS_PER_CONNECTION = 128;
+
+/** One pooled connection and its prepared statements, most recently used last. */
+interface PooledConnection {
+  connection: DuckDBConnection;
+  statements: Map<string, DuckDBPreparedStatement>;
+}
 
 /**
- * One opened, read-only snapshot. Requests take a lease for their whole duration so that every
- * query of one request reads the same snapshot; the database closes once the snapshot is retired
- * and its last lease ends.
+ * One opened, read-only snapshot: the only handle repositories read through. Requests take a lease
+ * for their whole duration so that every query of one request reads the same snapshot; the
+ * database closes once the snapshot is retired and its last lease ends.
+ *
+ * Queries check a connection out of a small pool (a DuckDB connection runs one statement at a
+ * time) and reuse its prepared statements, so a repeated query shape is parsed and planned once.
  */
 export class ServedSnapshot {
   private leases = 0;
   private retired = false;
-  private next = 0;
+  private closed = false;
+  private queries = 0;
+  private readonly idle: PooledConnection[];
+  private readonly waiting: Array<(pooled: PooledConnection) => void> = [];
 
   private constructor(
-    readonly active: ActiveSnapshot,
+    private activePointer: ActiveSnapshot,
     readonly manifest: SnapshotManifest,
     private readonly instance: DuckDBInstance,
-    private readonly pool: DuckDBConnection[],
-  ) {}
+    private readonly pool: PooledConnection[],
+  ) {
+    this.idle = [...pool];
+  }
 
   static async open(
     path: string,
@@ -27,22 +44,72 @@ export class ServedSnapshot {
     manifest: SnapshotManifest,
   ): Promise<ServedSnapshot> {
     const instance = await openDuckDb(path, { readOnly: true });
-    const pool: DuckDBConnection[] = [];
-    for (let i = 0; i < POOL_SIZE; i++) pool.push(await connect(instance));
+    const pool: PooledConnection[] = [];
+    try {
+      for (let i = 0; i < POOL_SIZE; i++) {
+        const connection = await connect(instance);
+        // Temporary macros live per connection; money is averaged exactly as the gold layer does.
+        await execute(connection, MONEY_AVG_MACRO);
+        pool.push({ connection, statements: new Map() });
+      }
+    } catch (error) {
+      for (const pooled of pool) pooled.connection.closeSync();
+      instance.closeSync();
+      throw error;
+    }
     return new ServedSnapshot(active, manifest, instance, pool);
   }
 
+  get active(): ActiveSnapshot {
+    return this.activePointer;
+  }
+
   get id(): string {
-    return this.active.snapshot_id;
+    return this.activePointer.snapshot_id;
   }
 
   get publishedAt(): string {
-    return this.active.published_at;
+    return this.activePointer.published_at;
   }
 
-  async query<T extends Row = Row>(sql: string, params?: SqlParams): Promise<T[]> {
-    const connection = this.pool[this.next++ % this.pool.length];
-    return queryRows<T>(connection, sql, params);
+  /** Served again (a rollback to a snapshot still open): takes the new publish time. */
+  reactivate(active: ActiveSnapshot): void {
+    this.activePointer = active;
+  }
+
+  /** The instant the snapshot's gold tables were computed for (`manifest.as_of`). */
+  get asOf(): string {
+    return this.manifest.as_of;
+  }
+
+  /** Statements run on this snapshot since it was opened (tests count them). */
+  get queryCount(): number {
+    return this.queries;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Runs one parameterised statement; values are always bound, never spliced. */
+  async query<T extends Row = Row>(sql: string, params: readonly SqlParam[] = []): Promise<T[]> {
+    if (this.closed) throw new Error('snapshot is closed');
+    this.queries++;
+    const pooled = await this.checkout();
+    try {
+      const statement = await this.prepared(pooled, sql);
+      statement.clearBindings();
+      if (params.length > 0) statement.bind(params as DuckDBValue[]);
+      const reader = await statement.runAndReadAll();
+      const columns = reader.columnNames();
+      return reader.getRows().map((values) => {
+        const row: Row = {};
+        for (let i = 0; i < values.length; i++) row[columns[i]] = toJsonScalar(values[i]);
+        return row as T;
+      });
+    } finally {
+      this.checkin(pooled);
+    }
   }
 
   acquire(): void {
@@ -54,13 +121,49 @@ export class ServedSnapshot {
     if (this.retired && this.leases === 0) this.close();
   }
 
+  /** Closes the database once no request holds it any more. */
   retire(): void {
     this.retired = true;
     if (this.leases === 0) this.close();
   }
 
+  private async prepared(pooled: PooledConnection, sql: string): Promise<DuckDBPreparedStatement> {
+    const cached = pooled.statements.get(sql);
+    if (cached) {
+      // Re-insert: the map's order is the eviction order.
+      pooled.statements.delete(sql);
+      pooled.statements.set(sql, cached);
+      return cached;
+    }
+    const statement = await pooled.connection.prepare(sql);
+    pooled.statements.set(sql, statement);
+    if (pooled.statements.size > STATEMENTS_PER_CONNECTION) {
+      const [oldest, evicted] = pooled.statements.entries().next().value as [string, DuckDBPreparedStatement];
+      pooled.statements.delete(oldest);
+      evicted.destroySync();
+    }
+    return statement;
+  }
+
+  private checkout(): Promise<PooledConnection> {
+    const pooled = this.idle.pop();
+    if (pooled) return Promise.resolve(pooled);
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private checkin(pooled: PooledConnection): void {
+    const next = this.waiting.shift();
+    if (next) next(pooled);
+    else this.idle.push(pooled);
+  }
+
   private close(): void {
-    for (const connection of this.pool) connection.closeSync();
+    if (this.closed) return;
+    this.closed = true;
+    for (const pooled of this.pool) {
+      for (const statement of pooled.statements.values()) statement.destroySync();
+      pooled.connection.closeSync();
+    }
     this.instance.closeSync();
   }
 }

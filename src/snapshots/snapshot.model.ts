@@ -6,6 +6,11 @@ export interface SnapshotManifest {
   as_of: string;
   tables: Record<string, { rows: number }>;
   segments: string[];
+  /** Tables that feed other models only (`int_*`): not exported. */
+  internal_tables?: string[];
+  /** How the snapshot was built: from bronze, or as a change of `base_snapshot_id`. */
+  build?: 'full' | 'incremental';
+  base_snapshot_id?: string | null;
 }
 
 /** The pointer to the served snapshot; `snapshots/ACTIVE.json`, replaced atomically. */

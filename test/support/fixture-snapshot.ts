@@ -183,6 +183,14 @@ export async function createFixtureSnapshot(
   const cleanup = (): void => rmSync(dataDir, { recursive: true, force: true });
   if (options.publish === false) return { dataDir, snapshotId: '', customers, cleanup };
 
+  const snapshotId = await publishFixtureSnapshot(dataDir, customers);
+  return { dataDir, snapshotId, customers, cleanup };
+}
+
+/** Writes `customers` as a new snapshot of `dataDir` and makes it the active one (as a build's
+ *  publish does); returns its id. */
+export async function publishFixtureSnapshot(dataDir: string, customers: FixtureCustomer[]): Promise<string> {
+  const dirs = new DataDirs(dataDir);
   const store = new SnapshotStore(dirs);
   const snapshotId = store.newSnapshotId(new Date(FIXTURE_AS_OF));
   mkdirSync(store.directory(snapshotId), { recursive: true });
@@ -203,11 +211,11 @@ export async function createFixtureSnapshot(
   store.writeManifest({
     snapshot_id: snapshotId,
     run_id: 'r-fixture',
-    created_at: FIXTURE_AS_OF,
+    created_at: new Date().toISOString(),
     as_of: FIXTURE_AS_OF,
     tables: { customer_360: { rows: customers.length } },
     segments: FIXTURE_SEGMENTS,
   });
   store.activate(snapshotId);
-  return { dataDir, snapshotId, customers, cleanup };
+  return snapshotId;
 }

@@ -4,6 +4,8 @@ import { createApp } from '../../src/app.factory';
 import { signToken, TokenRequest } from '../../src/auth/token';
 import { setLogLevel } from '../../src/common/logger';
 import { C360Config, PACKAGE_ROOT } from '../../src/config/config';
+import { SnapshotReaderService } from '../../src/serving/snapshot-reader.service';
+import { buildSampleSnapshot } from './built-snapshot';
 import { createFixtureSnapshot, FixtureCustomer, FixtureSnapshot } from './fixture-snapshot';
 
 export const TEST_JWT_SECRET = 'test-secret-for-c360-e2e-0123456789';
@@ -26,7 +28,26 @@ export interface TestApp {
     options?: { token?: string; body?: unknown; headers?: Record<string, string> },
   ): Promise<TestResponse<T>>;
   get<T = unknown>(path: string, token?: string): Promise<TestResponse<T>>;
+  /** POSTs a GraphQL operation to /graphql. */
+  graphql<T = unknown>(
+    query: string,
+    variables?: Record<string, unknown>,
+    token?: string,
+  ): Promise<TestResponse<GraphqlBody<T>>>;
+  /** The snapshot reader of the app (to count queries or force a switch after a publish). */
+  reader(): SnapshotReaderService;
   close(): Promise<void>;
+}
+
+export interface GraphqlError {
+  message: string;
+  path?: Array<string | number>;
+  extensions?: { code?: string; [key: string]: unknown };
+}
+
+export interface GraphqlBody<T> {
+  data?: T | null;
+  errors?: GraphqlError[];
 }
 
 export function testConfig(dataDir: string, env: Record<string, string> = {}): C360Config {
@@ -40,17 +61,21 @@ export function testConfig(dataDir: string, env: Record<string, string> = {}): C
   });
 }
 
-/** The real application on a real port over a fixture snapshot. */
+/** The real application on a real port over a fixture snapshot, or (`build`) over a snapshot the
+ *  real pipeline built from generated sample sources. */
 export async function startTestApp(
   options: {
     publish?: boolean;
     customers?: FixtureCustomer[];
+    build?: { scale?: number; seed?: number; asOf?: string };
     env?: Record<string, string>;
     bodyLimit?: number;
   } = {},
 ): Promise<TestApp> {
   setLogLevel('silent');
-  const fixture = await createFixtureSnapshot({ publish: options.publish, customers: options.customers });
+  const fixture = options.build
+    ? await buildSampleSnapshot(options.build)
+    : await createFixtureSnapshot({ publish: options.publish, customers: options.customers });
   const config = testConfig(fixture.dataDir, options.env);
   const app = await createApp(config, { logger: false, bodyLimit: options.bodyLimit });
   await app.listen(0, '127.0.0.1');
@@ -88,6 +113,8 @@ export async function startTestApp(
     token: (roles, tokenOptions = {}) => signToken(config, { roles, ...tokenOptions }),
     request,
     get: (path, token) => request('GET', path, { token }),
+    graphql: (query, variables, token) => request('POST', '/graphql', { token, body: { query, variables } }),
+    reader: () => app.get(SnapshotReaderService),
     close: async () => {
       await app.close();
       fixture.cleanup();

@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { RUN_MODES, RUN_STATUSES, RUN_TRIGGERS, RunRecord } from '../../runs/run.model';
 
 class RunStepDto {
@@ -26,6 +26,25 @@ class DqResultDto {
   @ApiProperty({ enum: ['critical', 'warn'] }) severity!: string;
   @ApiProperty() passed!: boolean;
   @ApiProperty({ type: 'integer' }) failing_rows!: number;
+  @ApiPropertyOptional({ description: 'Check type (not_null, unique, freshness, sql, …)' }) type?: string;
+  @ApiPropertyOptional({
+    enum: ['table', 'changed_customers'],
+    description: 'changed_customers: an incremental run checked only the rows it rewrote',
+  })
+  scope?: string;
+}
+
+class RunPlanDto {
+  @ApiProperty({ enum: ['full', 'incremental'], description: 'From bronze, or only the changed customers' })
+  kind!: string;
+  @ApiProperty({ description: 'Why this kind of build' }) reason!: string;
+  @ApiProperty({ type: String, nullable: true }) base_snapshot_id!: string | null;
+  @ApiProperty({ type: 'integer', nullable: true }) changed_customers!: number | null;
+}
+
+class RunWindowDto {
+  @ApiProperty({ format: 'date-time' }) from!: string;
+  @ApiProperty({ format: 'date-time' }) to!: string;
 }
 
 class DriftEventDto {
@@ -52,6 +71,14 @@ export class RunDto {
   @ApiProperty({ type: [DriftEventDto] }) drift!: DriftEventDto[];
   @ApiProperty({ type: String, nullable: true }) error!: string | null;
   @ApiProperty({ type: 'integer', description: 'Process that ran the build' }) pid!: number;
+  @ApiPropertyOptional({ type: RunPlanDto, nullable: true, description: 'How the run builds gold' })
+  plan?: RunPlanDto | null;
+  @ApiPropertyOptional({
+    type: RunWindowDto,
+    nullable: true,
+    description: 'Backfill runs: the re-extracted window',
+  })
+  window?: RunWindowDto | null;
 }
 
 export class RunListDto {

@@ -26,11 +26,13 @@ export class ProblemDto {
   @ApiPropertyOptional({ description: 'The request id, as in the X-Request-Id header' })
   request_id?: string;
   @ApiPropertyOptional({
-    description: 'The bad parameter (invalid_parameter, invalid_cursor, unknown_segment)',
+    description: 'The bad parameter (invalid_parameter, invalid_cursor, cursor_expired, unknown_segment)',
   })
   parameter?: string;
   @ApiPropertyOptional({ description: 'The running run (run_in_progress)' })
   run_id?: string;
+  @ApiPropertyOptional({ type: 'integer', description: 'Seconds to wait (rate_limited)' })
+  retry_after?: number;
 }
 
 const DESCRIPTIONS: Record<number, string> = {
@@ -39,7 +41,9 @@ const DESCRIPTIONS: Record<number, string> = {
   403: "The caller's roles do not grant this",
   404: 'Not found',
   409: 'A run is already in progress (`run_id` names it), or this process does not run builds',
+  410: 'The cursor was issued on a snapshot that is no longer served; start from the first page',
   413: 'Body too large',
+  429: 'Too many requests for this token (`retry_after` seconds, also in Retry-After)',
   503: 'No snapshot published yet',
 };
 

@@ -30,6 +30,7 @@ function run(error: unknown): { sent: Sent; logs: string[] } {
   };
   const request = { id: 'req-1', routeOptions: { url: '/v1/customers' } };
   const host = {
+    getType: () => 'http',
     switchToHttp: () => ({ getRequest: () => request, getResponse: () => reply }),
   } as unknown as ArgumentsHost;
   const logs: string[] = [];
@@ -96,5 +97,25 @@ describe('ProblemFilter', () => {
     const line = JSON.parse(logs[0]) as Record<string, unknown>;
     expect(line).toMatchObject({ request_id: 'req-1', route: '/v1/customers', msg: 'unhandled error' });
     expect(logs[0]).not.toMatch(/alice|select|customer_360|at Object/);
+  });
+
+  it('returns a GraphQL error with the same code for a resolver, never a stack', () => {
+    const host = {
+      getType: () => 'graphql',
+      getArgByIndex: (index: number) => (index === 2 ? { req: { id: 'req-g' } } : undefined),
+    } as unknown as ArgumentsHost;
+    const filter = new ProblemFilter();
+    const known = filter.catch(invalidParameter('first', 'first must not be greater than 200.'), host);
+    expect(known?.message).toBe('first must not be greater than 200.');
+    expect(known?.extensions).toEqual({ code: 'INVALID_PARAMETER', status: 400, parameter: 'first' });
+    const previous = rootLogger();
+    setRootLogger(pino({ level: 'silent' }));
+    try {
+      const unknown = filter.catch(new Error('select * from customer_360 failed'), host);
+      expect(unknown?.message).toBe('The request could not be completed.');
+      expect(unknown?.extensions).toEqual({ code: 'INTERNAL', status: 500 });
+    } finally {
+      setRootLogger(previous);
+    }
   });
 });

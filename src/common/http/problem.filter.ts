@@ -1,5 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import { FastifyReply, FastifyRequest } from 'fastify';
+import { GraphQLError } from 'graphql';
+import { toGraphQLError } from '../../graphql/graphql-errors';
 import { C360Error, ErrorCode } from '../errors';
 import { rootLogger } from '../logger';
 import { errorForStatus, PROBLEM_CONTENT_TYPE, toProblem } from '../problem';
@@ -24,26 +26,35 @@ function statusOf(error: unknown): number | null {
 }
 
 /**
- * The one place errors become responses: RFC 9457 problem+json, never a stack trace, SQL or PII.
- * Domain errors keep their detail; framework errors get a fixed one; anything else is logged
- * (summary only) and answered as a generic 500.
+ * The one place errors become responses: RFC 9457 problem+json for REST, a GraphQL error with the
+ * same code for GraphQL resolvers; never a stack trace, SQL or PII. Domain errors keep their
+ * detail; framework errors get a fixed one; anything else is logged (summary only) and answered
+ * as a generic 500.
  */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(exception: unknown, host: ArgumentsHost): GraphQLError | void {
+    if (host.getType<string>() === 'graphql') {
+      // Resolver arguments are (root, args, context, info); the context holds the request.
+      const request = host.getArgByIndex<{ req?: FastifyRequest } | undefined>(2)?.req ?? null;
+      return toGraphQLError(this.toDomainError(exception, request));
+    }
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const error = this.toDomainError(exception, request);
     const problem = toProblem(error, `urn:c360:request:${request.id}`);
     if (error.code === ErrorCode.Unauthenticated) reply.header('WWW-Authenticate', 'Bearer realm="c360"');
+    if (error.code === ErrorCode.RateLimited && typeof error.extensions.retry_after === 'number') {
+      reply.header('Retry-After', String(error.extensions.retry_after));
+    }
     void reply
       .status(problem.status)
       .header('content-type', PROBLEM_CONTENT_TYPE)
       .send(JSON.stringify({ ...problem, request_id: request.id }));
   }
 
-  private toDomainError(exception: unknown, request: FastifyRequest): C360Error {
+  private toDomainError(exception: unknown, request: FastifyRequest | null): C360Error {
     if (exception instanceof C360Error) {
       if (exception.code === ErrorCode.Internal) this.logUnexpected(exception, request);
       return exception;
@@ -56,11 +67,11 @@ export class ProblemFilter implements ExceptionFilter {
     return new C360Error(ErrorCode.Internal, 'The request could not be completed.');
   }
 
-  private logUnexpected(exception: unknown, request: FastifyRequest): void {
+  private logUnexpected(exception: unknown, request: FastifyRequest | null): void {
     rootLogger().error(
       {
-        request_id: request.id,
-        route: request.routeOptions?.url ?? null,
+        request_id: request?.id ?? null,
+        route: request?.routeOptions?.url ?? null,
         err: exception instanceof Error ? `${exception.name}: ${safeMessage(exception)}` : typeof exception,
       },
       'unhandled error',

@@ -41,6 +41,18 @@ class StrictValidationPipe extends ValidationPipe {
   }
 }
 
+/** A 400 for a query parameter the route does not take, naming it when it is well-formed. */
+export function unknownParameter(name: string): C360Error {
+  if (!SAFE_NAME.test(name)) {
+    return new C360Error(ErrorCode.InvalidParameter, 'The request has an unknown parameter.', {
+      parameter: null,
+    });
+  }
+  return new C360Error(ErrorCode.InvalidParameter, `${name} is not a parameter of this route.`, {
+    parameter: name,
+  });
+}
+
 /** Global pipe: DTOs validated and transformed; unknown parameters and body fields refused. */
 export function createValidationPipe(): ValidationPipe {
   return new StrictValidationPipe({

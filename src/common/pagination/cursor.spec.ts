@@ -16,8 +16,19 @@ describe('CursorCodec', () => {
   it('round-trips the sort key', () => {
     const cursor = codec.encode('-lifetime_value', ['12.50', 'C001']);
     expect(cursor).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
-    expect(codec.decode(cursor, '-lifetime_value')).toEqual(['12.50', 'C001']);
-    expect(codec.decode(codec.encode('recency_days', [null, 'C9']), 'recency_days')).toEqual([null, 'C9']);
+    expect(codec.decode(cursor, '-lifetime_value')).toEqual({ keys: ['12.50', 'C001'], snapshotId: null });
+    expect(codec.decode(codec.encode('recency_days', [null, 'C9']), 'recency_days').keys).toEqual([
+      null,
+      'C9',
+    ]);
+  });
+
+  it('carries the snapshot the page was read from', () => {
+    const cursor = codec.encode('customer_id', ['C001'], 's20250101T000000Z-abc123');
+    expect(codec.decode(cursor, 'customer_id')).toEqual({
+      keys: ['C001'],
+      snapshotId: 's20250101T000000Z-abc123',
+    });
   });
 
   it('is base64url JSON of the sort name and keys', () => {

@@ -3,6 +3,16 @@ import { C360Error, ErrorCode } from '../errors';
 
 export type CursorKey = string | number | null;
 
+/** What a cursor carries: the sort key of the last row served and the snapshot it was read from. */
+export interface DecodedCursor {
+  keys: CursorKey[];
+  /** The page was read from this snapshot; the next pages are read from it too (null: any). */
+  snapshotId: string | null;
+}
+
+// Snapshot directory names (never '.' or '..': the id names a directory).
+const SNAPSHOT_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
 const MAX_CURSOR_LENGTH = 1024;
 
 const invalidCursor = (): C360Error =>
@@ -11,8 +21,9 @@ const invalidCursor = (): C360Error =>
   });
 
 /**
- * Opaque keyset cursors: base64url JSON of the sort name and the sort key of the last row, plus a
- * MAC so a cursor that was altered is refused instead of silently skipping rows.
+ * Opaque keyset cursors: base64url JSON of the sort name, the sort key of the last row and the
+ * snapshot the page was read from, plus a MAC so a cursor that was altered is refused instead of
+ * silently skipping rows.
  */
 export class CursorCodec {
   private readonly key: Buffer;
@@ -21,13 +32,14 @@ export class CursorCodec {
     this.key = createHmac('sha256', secret).update('c360-cursor').digest();
   }
 
-  encode(sort: string, keys: readonly CursorKey[]): string {
-    const body = Buffer.from(JSON.stringify({ s: sort, k: keys })).toString('base64url');
+  encode(sort: string, keys: readonly CursorKey[], snapshotId?: string): string {
+    const payload = snapshotId === undefined ? { s: sort, k: keys } : { s: sort, k: keys, v: snapshotId };
+    const body = Buffer.from(JSON.stringify(payload)).toString('base64url');
     return `${body}.${this.mac(body).toString('base64url')}`;
   }
 
-  /** The key values of a cursor issued for `sort`; throws C360Error(InvalidCursor) otherwise. */
-  decode(cursor: string, sort: string): CursorKey[] {
+  /** The keys and snapshot of a cursor issued for `sort`; throws C360Error(InvalidCursor) otherwise. */
+  decode(cursor: string, sort: string): DecodedCursor {
     if (cursor.length > MAX_CURSOR_LENGTH) throw invalidCursor();
     const parts = cursor.split('.');
     if (parts.length !== 2 || !/^[A-Za-z0-9_-]+$/.test(parts[0]) || !/^[A-Za-z0-9_-]+$/.test(parts[1])) {
@@ -43,10 +55,13 @@ export class CursorCodec {
     } catch {
       throw invalidCursor();
     }
-    const { s, k } = (payload ?? {}) as { s?: unknown; k?: unknown };
+    const { s, k, v } = (payload ?? {}) as { s?: unknown; k?: unknown; v?: unknown };
     if (s !== sort || !Array.isArray(k)) throw invalidCursor();
-    if (!k.every((v) => v === null || typeof v === 'string' || typeof v === 'number')) throw invalidCursor();
-    return k as CursorKey[];
+    if (!k.every((key) => key === null || typeof key === 'string' || typeof key === 'number')) {
+      throw invalidCursor();
+    }
+    if (v !== undefined && (typeof v !== 'string' || !SNAPSHOT_ID.test(v))) throw invalidCursor();
+    return { keys: k as CursorKey[], snapshotId: v ?? null };
   }
 
   /** The error for a cursor whose keys do not fit the sort (callers check key shapes). */

@@ -33,6 +33,16 @@ export function parseIsoInstant(raw: string): Date | null {
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 
+/** A calendar day `YYYY-MM-DD` (exists in the calendar), returned as that text; null otherwise. */
+export function parseIsoDate(raw: string): string | null {
+  return ISO_DATE.test(raw) && parseIsoInstant(raw) !== null ? raw : null;
+}
+
+/** Whole days from `from` to `to` (both `YYYY-MM-DD`). */
+export function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
+}
+
 /** `YYYY-MM-DD HH:MM:SS.mmm`: a UTC instant as DuckDB casts it to TIMESTAMP. */
 export function toSqlTimestamp(instant: Date): string {
   return instant.toISOString().replace('T', ' ').replace('Z', '');

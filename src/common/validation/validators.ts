@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
+import { Field, Int } from '@nestjs/graphql';
 import {
   IsBoolean,
   IsDate,
@@ -11,8 +12,12 @@ import {
   Max,
   MaxLength,
   Min,
+  Validate,
+  ValidationArguments,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
 } from 'class-validator';
-import { parseIsoInstant } from './iso-time';
+import { parseIsoDate, parseIsoInstant } from './iso-time';
 
 export const DEFAULT_PAGE_LIMIT = 50;
 export const MAX_PAGE_LIMIT = 200;
@@ -113,4 +118,44 @@ export function ValidateIdentifier(description: string): PropertyDecorator {
     Matches(/^[^\p{C}\s]{1,64}$/u, { message: '$property must be 1–64 printable characters without spaces' }),
     ApiProperty({ type: String, description, maxLength: 64 }),
   );
+}
+
+/** GraphQL `first` of a connection: 1–max (default `fallback`), validated like REST `limit`. */
+export function ValidateGraphqlFirst(fallback: number, max = MAX_PAGE_LIMIT): PropertyDecorator {
+  return applyDecorators(
+    Field(() => Int, { defaultValue: fallback, description: `Page size, 1–${max}` }),
+    IsInt({ message: '$property must be an integer' }),
+    Min(1),
+    Max(max),
+  );
+}
+
+/** GraphQL `after`: the opaque cursor of an edge or `pageInfo.endCursor`. */
+export function ValidateGraphqlCursor(): PropertyDecorator {
+  return applyDecorators(
+    Field(() => String, { nullable: true, description: 'Cursor to continue after' }),
+    IsOptional(),
+    IsString(),
+    MaxLength(1024),
+  );
+}
+
+/** A required calendar day `YYYY-MM-DD` (REST query). */
+export function ValidateIsoDate(description: string): PropertyDecorator {
+  return applyDecorators(
+    ApiProperty({ type: String, format: 'date', description, example: '2025-01-31' }),
+    Transform(({ value }) => single(value)),
+    IsString({ message: '$property is required: a calendar day YYYY-MM-DD' }),
+    Validate(IsoDateConstraint),
+  );
+}
+
+@ValidatorConstraint({ name: 'isoDate' })
+class IsoDateConstraint implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return typeof value === 'string' && parseIsoDate(value) !== null;
+  }
+  defaultMessage(args: ValidationArguments): string {
+    return `${args.property} must be a calendar day YYYY-MM-DD`;
+  }
 }

@@ -11,6 +11,7 @@ import {
   ValidateMoney,
 } from '../../common/validation/validators';
 import { CustomerSort, Segment } from '../customer-sort';
+import { CustomerListRequest } from '../customers.service';
 
 const lastValue = (value: unknown): unknown => (Array.isArray(value) ? value[value.length - 1] : value);
 
@@ -72,4 +73,23 @@ export class ListCustomersQueryDto {
 
   @ValidateBooleanFlag('Adds page.total, the number of rows matching the filters')
   include_total: boolean = false;
+}
+
+/** The service request of a REST list query. */
+export function toListRequest(query: ListCustomersQueryDto): CustomerListRequest {
+  return {
+    filter: {
+      segments: query.segment,
+      country: query.country,
+      minLtv: query.min_ltv,
+      maxLtv: query.max_ltv,
+      lastOrderAfter: query.last_order_after?.toISOString(),
+      lastOrderBefore: query.last_order_before?.toISOString(),
+      email: query.email,
+    },
+    sort: query.sort,
+    limit: query.limit,
+    cursor: query.cursor,
+    includeTotal: query.include_total,
+  };
 }

@@ -1,52 +1,41 @@
-import { mkdirSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { relative } from 'node:path';
-import { execute, queryRows, quoteIdent, quoteLiteral } from '../../duckdb/duckdb';
-import { RunContext, StepResult, throwIfCancelled } from '../run-context';
+import { checksFingerprint } from '../dq-checks';
+import { bookkeeping, RunContext, StepResult } from '../run-context';
 import { segmentNames } from '../segments';
 
-/** Copies the gold tables into a new snapshot database and writes its manifest. */
-async function writeSnapshot(ctx: RunContext, snapshotId: string): Promise<number> {
-  const { connection, snapshots } = ctx;
-  mkdirSync(snapshots.directory(snapshotId), { recursive: true });
-  await execute(connection, `attach ${quoteLiteral(snapshots.serveDbPath(snapshotId))} as snap`);
-  const tables: Record<string, { rows: number }> = {};
-  let total = 0;
-  try {
-    for (const model of ctx.models) {
-      const name = quoteIdent(model.name);
-      await execute(connection, `create table snap.${name} as select * from ${name}`);
-      const [count] = await queryRows<{ n: number }>(connection, `select count(*) as n from ${name}`);
-      tables[model.name] = { rows: count.n };
-      total += count.n;
-    }
-    if (tables.customer_360) {
-      await execute(connection, 'create unique index customer_360_id on snap.customer_360 (customer_id)');
-    }
-    await execute(connection, 'checkpoint snap');
-  } finally {
-    await execute(connection, 'detach snap');
-  }
-  snapshots.writeManifest({
+/**
+ * Makes the candidate snapshot the served one and commits the run, in an order that survives a
+ * crash at any point: the manifest completes the snapshot; the gold state pointer then names it
+ * (the next incremental run continues from it); ACTIVE.json is replaced atomically; the registry
+ * commits the run's loads last. Dying after the pointer but before the registry commit means the
+ * next run re-reads the same files onto this snapshot, which changes nothing.
+ */
+export async function publishStep(ctx: RunContext): Promise<StepResult> {
+  const { writer, snapshotId } = ctx;
+  if (!writer || !snapshotId) throw new Error('publish without a candidate snapshot');
+  const tables = await bookkeeping(ctx, () => writer.tableRows(ctx.models.map((m) => m.name)));
+  await writer.close();
+  ctx.snapshots.writeManifest({
     snapshot_id: snapshotId,
     run_id: ctx.run.id,
     created_at: new Date().toISOString(),
     as_of: ctx.run.as_of ?? ctx.run.started_at,
     tables,
     segments: segmentNames(ctx.segments),
+    internal_tables: ctx.models.filter((m) => m.internal).map((m) => m.name),
+    build: ctx.plan.kind,
+    base_snapshot_id: ctx.plan.base_snapshot_id,
   });
-  return total;
-}
-
-/**
- * Writes the snapshot, makes it active (one atomic rename), then commits what the run loaded.
- * The registry is written last: if the process dies in between, the next run re-reads the same
- * files and reaches the same state.
- */
-export async function publishStep(ctx: RunContext): Promise<StepResult> {
-  const snapshotId = ctx.snapshots.newSnapshotId();
-  ctx.snapshotId = snapshotId;
-  const rows = await writeSnapshot(ctx, snapshotId);
-  throwIfCancelled(ctx.signal);
+  await ctx.gold.write({
+    snapshot_id: snapshotId,
+    run_id: ctx.run.id,
+    as_of: ctx.asOf.toISOString(),
+    fingerprint: ctx.fingerprint,
+    checks_fingerprint: checksFingerprint(ctx.checks),
+    full_bytes: ctx.plan.kind === 'full' ? statSync(writer.path).size : (ctx.base?.full_bytes ?? null),
+  });
+  ctx.stateCommitted = true;
   ctx.snapshots.activate(snapshotId);
   ctx.run.snapshot_id = snapshotId;
   await ctx.registry.commit(
@@ -59,6 +48,7 @@ export async function publishStep(ctx: RunContext): Promise<StepResult> {
       watermark: result.watermarkTo,
     })),
   );
-  ctx.snapshots.prune(ctx.config.get('snapshotRetention'));
+  ctx.snapshots.prune(ctx.config.get('snapshotRetention'), [snapshotId]);
+  const rows = Object.values(tables).reduce((n, t) => n + t.rows, 0);
   return { rowsIn: rows, rowsOut: rows };
 }

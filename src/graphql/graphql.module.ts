@@ -1,0 +1,54 @@
+import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
+import { Module } from '@nestjs/common';
+import { GraphQLModule } from '@nestjs/graphql';
+import { FastifyReply, FastifyRequest } from 'fastify';
+import { C360Config } from '../config/config';
+import { CustomersModule } from '../customers/customers.module';
+import { ProductsModule } from '../products/products.module';
+import { GraphqlContextFactory } from './graphql-context';
+import { formatGraphQLError } from './graphql-errors';
+import { operationLimitsPlugin } from './operation-limits.plugin';
+import { snapshotHeaderPlugin } from './snapshot-header.plugin';
+
+export const GRAPHQL_PATH = '/graphql';
+
+/** Exposes the context factory (and the services its loaders use) to the GraphQL module. */
+@Module({
+  imports: [CustomersModule, ProductsModule],
+  providers: [GraphqlContextFactory],
+  exports: [GraphqlContextFactory],
+})
+export class GraphqlContextModule {}
+
+/**
+ * GraphQL at /graphql (code-first, Apollo on Fastify): the schema is generated from the models
+ * and resolvers (graphql/schema.graphql is written from it by `c360 contracts`). Each request is
+ * authenticated once in its context, the guard checks each root field's permission, and errors
+ * go through the same exception filter as REST.
+ */
+@Module({
+  imports: [
+    GraphQLModule.forRootAsync<ApolloDriverConfig>({
+      driver: ApolloDriver,
+      imports: [GraphqlContextModule],
+      inject: [C360Config, GraphqlContextFactory],
+      useFactory: (config: C360Config, contexts: GraphqlContextFactory): ApolloDriverConfig => ({
+        path: GRAPHQL_PATH,
+        autoSchemaFile: true,
+        sortSchema: true,
+        playground: false,
+        introspection: true,
+        includeStacktraceInErrorResponses: false,
+        // Resolver exceptions of nested fields go through the filter too (codes, never a 500).
+        fieldResolverEnhancers: ['filters'],
+        context: (request: FastifyRequest, reply: FastifyReply) => contexts.create(request, reply),
+        formatError: formatGraphQLError,
+        plugins: [
+          operationLimitsPlugin(config.get('graphqlMaxDepth'), config.get('graphqlMaxComplexity')),
+          snapshotHeaderPlugin(),
+        ],
+      }),
+    }),
+  ],
+})
+export class GraphqlModule {}
