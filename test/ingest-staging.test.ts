@@ -1,11 +1,21 @@
-import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, copyFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../src/config/config';
 import { connect, openDuckDb, queryRows, quoteLiteral } from '../src/duckdb/duckdb';
 import { IngestConfig } from './support/ingest-config';
 import { PipelineHarness } from './support/pipeline-harness';
 
-const DATASET = join(PACKAGE_ROOT, '..', 'shared', 'datasets', 'online-retail-sample', 'OnlineRetail.csv');
+/** The real Online Retail sample: `shared/` beside the repository (as in CI), or C360_SHARED_DIR. */
+const DATASET_CANDIDATES = [
+  join(PACKAGE_ROOT, '..', 'shared'),
+  ...(process.env.C360_SHARED_DIR ? [process.env.C360_SHARED_DIR] : []),
+  '/work/shared',
+].map((dir) => join(dir, 'datasets', 'online-retail-sample', 'OnlineRetail.csv'));
+const DATASET =
+  DATASET_CANDIDATES.find((file) => existsSync(file)) ??
+  (() => {
+    throw new Error(`the Online Retail sample is missing; looked in ${DATASET_CANDIDATES.join(', ')}`);
+  })();
 const EXAMPLE = join(PACKAGE_ROOT, 'ingest', 'examples', 'online-retail');
 
 /** A plain CSV reader (quotes, doubled quotes), independent of the pipeline's. */

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { signToken } from '../src/auth/token';
 import { generateSources } from '../src/generate/generator';
 import { runCliAsync } from './support/cli';
@@ -108,22 +109,25 @@ describe('replicas over published snapshots', () => {
   });
 
   it('holds one build at a time across processes', async () => {
-    const trigger = await fetch(`${builder.base}/v1/admin/runs`, {
+    // a CLI build in another process takes the lock; the builder's API must then refuse, naming it
+    const cli = runCliAsync(['build', '--mode', 'full'], env);
+    let holder: { run_id: string; pid: number } | null = null;
+    for (let i = 0; i < 600 && !holder?.run_id.startsWith('r2'); i++) {
+      try {
+        holder = JSON.parse(readFileSync(harness.dirs.buildLock, 'utf8')) as { run_id: string; pid: number };
+      } catch {
+        holder = null;
+      }
+      if (!holder?.run_id.startsWith('r2')) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(holder?.pid).not.toBe(builder.child.pid);
+    const refused = await fetch(`${builder.base}/v1/admin/runs`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ mode: 'full' }),
     });
-    expect(trigger.status).toBe(202);
-    const { id } = (await trigger.json()) as { id: string };
-    const cli = await runCliAsync(['build'], env);
-    expect(cli.status).not.toBe(0);
-    expect(cli.stderr.trim()).toBe(`c360: Run ${id} is in progress.`);
-    for (let i = 0; i < 600; i++) {
-      const run = (await (
-        await fetch(`${builder.base}/v1/admin/runs/${id}`, { headers: { authorization: `Bearer ${token}` } })
-      ).json()) as { status: string };
-      if (run.status !== 'running') break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toMatchObject({ code: 'run_in_progress', run_id: holder?.run_id });
+    expect((await cli).status).toBe(0);
   });
 });
