@@ -1,5 +1,6 @@
 -- grain: one row per UTC day with at least one counted order up to as_of
 -- depends_on: fact_orders
+-- as_of_window: fact_orders.order_ts
 with counted as (
     select *
     from fact_orders

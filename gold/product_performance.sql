@@ -1,5 +1,6 @@
 -- grain: one row per product, sales over counted orders up to as_of
 -- depends_on: dim_product, fact_order_lines
+-- as_of_window: fact_order_lines.order_ts
 with counted_lines as (
     select *
     from fact_order_lines

@@ -4,7 +4,7 @@ import { buildSchema } from 'graphql';
 import { renderContracts } from '../src/cli/contracts.command';
 
 describe('checked-in contracts', () => {
-  it('docs/openapi.json, graphql/schema.graphql and docs/configuration.md match the code (run npm run sync:contracts)', async () => {
+  it('docs/openapi.json, graphql/schema.graphql and docs/configuration.md match the code (run npx c360 contracts)', async () => {
     const artifacts = await renderContracts();
     expect(artifacts.map((a) => a.path)).toEqual(
       expect.arrayContaining(['docs/openapi.json', 'graphql/schema.graphql', 'docs/configuration.md']),

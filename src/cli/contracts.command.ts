@@ -15,7 +15,7 @@ export interface GeneratedArtifact {
 }
 
 const GRAPHQL_SCHEMA_HEADER =
-  '# The GraphQL schema served at /graphql, generated from the code by `npm run sync:contracts`.\n' +
+  '# The GraphQL schema served at /graphql, generated from the code by `npx c360 contracts`.\n' +
   '# Do not edit: test/contracts.test.ts fails when it drifts from the code.\n\n';
 
 /** The checked-in contracts, rendered from the code. */
@@ -47,7 +47,7 @@ export async function renderContracts(): Promise<GeneratedArtifact[]> {
   }
 }
 
-/** `c360 contracts [--check]` (npm run sync:contracts). */
+/** `c360 contracts [--check]`: writes (or only compares) the generated contracts. */
 export async function contractsCommand(options: { check: boolean }): Promise<number> {
   const artifacts = await renderContracts();
   const stale: string[] = [];
@@ -62,7 +62,7 @@ export async function contractsCommand(options: { check: boolean }): Promise<num
     }
   }
   if (stale.length > 0) {
-    throw new CliError(`out of date: ${stale.join(', ')} — run npm run sync:contracts`, 1);
+    throw new CliError(`out of date: ${stale.join(', ')} — run npx c360 contracts`, 1);
   }
   console.log(
     options.check ? 'contracts are up to date' : `wrote ${artifacts.map((a) => a.path).join(', ')}`,

@@ -128,6 +128,7 @@ export class BuildRunner {
     this.dirs.ensure();
     const sources = loadSourceDefinitions(this.config.configDir);
     const models = orderModels(loadGoldModels(this.config.configDir));
+    const segments = loadSegmentConfig(this.config.configDir);
     const instance = await openDuckDb(':memory:');
     const raw = await connect(instance);
     const connection = this.trace ? this.trace.wrap(raw) : raw;
@@ -153,7 +154,7 @@ export class BuildRunner {
       selected: sources.filter((s) => !selection.sources?.length || selection.sources.includes(s.name)),
       models,
       checks: loadDqChecks(this.config.configDir),
-      segments: loadSegmentConfig(this.config.configDir),
+      segments,
       extracted: [],
       snapshotId: null,
       observer: safeObserver(this.observer, (error) =>
@@ -162,7 +163,8 @@ export class BuildRunner {
       gold: new GoldStateRepository(connection),
       plan,
       base: null,
-      fingerprint: modelsFingerprint(models, GOLD_STATE_VERSION),
+      // segment rules feed customer_360: other rules, other gold
+      fingerprint: modelsFingerprint(models, GOLD_STATE_VERSION, JSON.stringify(segments)),
       writer: null,
       stateCommitted: false,
       trace: this.trace,

@@ -1,6 +1,6 @@
 import { DuckDBConnection } from '@duckdb/node-api';
 import { execute, queryRows, quoteIdent, quoteLiteral } from '../duckdb/duckdb';
-import { SourceDefinition } from '../ingest/source-definition';
+import { Entity, SourceDefinition } from '../ingest/source-definition';
 import { GoldModel } from './gold-models';
 import { LOAD_ORDER } from './silver';
 
@@ -18,10 +18,30 @@ export const CHANGED_CUSTOMERS = 'changed_customers';
  *   product_performance, a table model recomputed every run.
  * Each rule reads all bronze (committed plus this run's), so it holds whatever order files arrive in.
  */
-function dataChangesSql(sources: SourceDefinition[]): string {
+function dataChangesSql(sources: SourceDefinition[], loaded: ReadonlySet<Entity>): string {
   const cdc = sources
     .filter((s) => s.entity === 'customers' && s.kind === 'debezium')
     .map((s) => `select customer_id from ${quoteIdent(`bronze_${s.name}`)} where _run_id = $1`);
+  // a rule reads the whole bronze of its entities: only the entities the run loaded rows for
+  const branches: string[] = [];
+  if (loaded.has('customers')) {
+    branches.push('select customer_id from stg_customers where _run_id = $1', ...cdc);
+  }
+  if (loaded.has('orders') || loaded.has('order_items')) {
+    branches.push('select customer_id from stg_orders where order_id in (select order_id from run_orders)');
+  }
+  if (loaded.has('events')) {
+    branches.push(
+      'select customer_id from stg_events where event_id in (select event_id from stg_events where _run_id = $1)',
+    );
+  }
+  if (loaded.has('products')) {
+    branches.push(`select customer_id from stg_orders
+      where order_id in (
+        select order_id from stg_order_items where product_id in (select product_id from changed_products)
+      )`);
+  }
+  if (branches.length === 0) branches.push('select null::varchar as customer_id where $1 is null and false');
   const latest = (filter: string): string => `
       select product_id, category from (
         select product_id, category,
@@ -45,17 +65,7 @@ function dataChangesSql(sources: SourceDefinition[]): string {
       where p.product_id is null or p.category is distinct from c.category
     ),
     keys as (
-      select customer_id from stg_customers where _run_id = $1
-      ${cdc.map((select) => `union all ${select}`).join('\n      ')}
-      union all
-      select customer_id from stg_orders where order_id in (select order_id from run_orders)
-      union all
-      select customer_id from stg_events where event_id in (select event_id from stg_events where _run_id = $1)
-      union all
-      select customer_id from stg_orders
-      where order_id in (
-        select order_id from stg_order_items where product_id in (select product_id from changed_products)
-      )
+      ${branches.join('\n      union all\n      ')}
     )
     select distinct customer_id from keys where customer_id is not null`;
 }
@@ -70,6 +80,8 @@ export async function computeChangedCustomers(
   options: {
     runId: string;
     sources: SourceDefinition[];
+    /** Entities this run loaded rows for. */
+    loaded: ReadonlySet<Entity>;
     models: GoldModel[];
     /** serve.duckdb of the base snapshot, and the as_of it was computed at. */
     basePath: string;
@@ -79,7 +91,7 @@ export async function computeChangedCustomers(
 ): Promise<number> {
   await execute(
     connection,
-    `create or replace table ${CHANGED_CUSTOMERS} as ${dataChangesSql(options.sources)}`,
+    `create or replace table ${CHANGED_CUSTOMERS} as ${dataChangesSql(options.sources, options.loaded)}`,
     [options.runId],
   );
   const windows = options.models.flatMap((m) => m.asOfWindows);

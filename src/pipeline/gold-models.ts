@@ -32,8 +32,14 @@ export interface GoldModel {
   partitionBy: string | null;
   /** Columns that identify a row (incremental models: rows are merged by it). */
   uniqueKey: string[];
-  /** Incremental models that use as_of: rows whose expression moved across as_of are recomputed. */
+  /**
+   * What the model compares with as_of. When as_of moves, an incremental model recomputes the
+   * customers with a row whose expression crossed it; a table model is rebuilt only if some row
+   * crossed it (a table model that uses as_of without declaring its window is always rebuilt).
+   */
   asOfWindows: AsOfWindow[];
+  /** The SQL reads `getvariable('as_of')`. */
+  usesAsOf: boolean;
   /** Internal models (`int_*`) feed other models; they are not exported. */
   internal: boolean;
 }
@@ -66,6 +72,7 @@ function parseModel(dir: string, fileName: string): GoldModel {
     partitionBy: null,
     uniqueKey: [],
     asOfWindows: [],
+    usesAsOf: /getvariable\s*\(\s*'as_of'\s*\)/i.test(sql),
     internal: name.startsWith('int_'),
   };
   for (const line of sql.split('\n')) {
@@ -119,9 +126,6 @@ function parseModel(dir: string, fileName: string): GoldModel {
     );
   }
   for (const window of model.asOfWindows) {
-    if (model.materialized !== 'incremental') {
-      throw new ModelDefinitionError(`${file}: as_of_window applies to incremental models only`);
-    }
     if (!model.dependsOn.includes(window.relation)) {
       throw new ModelDefinitionError(
         `${file}: as_of_window relation ${window.relation} is not in depends_on`,
@@ -176,8 +180,8 @@ export function orderModels(models: GoldModel[]): GoldModel[] {
 }
 
 /** Identifies the model set: incremental state built by other model files is not reused. */
-export function modelsFingerprint(models: GoldModel[], stateVersion: number): string {
-  const hash = createHash('sha256').update(`state:${stateVersion}\n`);
+export function modelsFingerprint(models: GoldModel[], stateVersion: number, configuration = ''): string {
+  const hash = createHash('sha256').update(`state:${stateVersion}\n${configuration}\n`);
   for (const model of [...models].sort((a, b) => a.name.localeCompare(b.name))) {
     hash.update(`${model.name}\n${model.sql}\n`);
   }

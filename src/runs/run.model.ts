@@ -78,6 +78,8 @@ export interface RunPlan {
   base_snapshot_id: string | null;
   /** Customers whose incremental models were recomputed (incremental runs). */
   changed_customers: number | null;
+  /** Table models an incremental run kept from the base snapshot (nothing they read changed). */
+  kept_models?: string[];
 }
 
 /** A pipeline run as `GET /v1/admin/runs/{id}` returns it (SPEC §7). */

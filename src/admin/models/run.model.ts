@@ -40,6 +40,8 @@ class RunPlanDto {
   @ApiProperty({ description: 'Why this kind of build' }) reason!: string;
   @ApiProperty({ type: String, nullable: true }) base_snapshot_id!: string | null;
   @ApiProperty({ type: 'integer', nullable: true }) changed_customers!: number | null;
+  @ApiPropertyOptional({ type: [String], description: 'Table models kept from the base snapshot' })
+  kept_models?: string[];
 }
 
 class RunWindowDto {

@@ -64,7 +64,7 @@ const deltaTable = (model: string): string => `delta_${model}`;
  * customers are merged into the candidate snapshot. The rows stay (`delta_<model>`) for the models
  * downstream.
  */
-async function buildPartition(ctx: RunContext, writer: SnapshotWriter, model: GoldModel): Promise<void> {
+async function buildPartition(ctx: RunContext, writer: SnapshotWriter, model: GoldModel): Promise<boolean> {
   const { connection } = ctx;
   const incremental = new Set(ctx.models.filter((m) => m.materialized === 'incremental').map((m) => m.name));
   const tables = new Set(ctx.models.filter((m) => m.materialized === 'table').map((m) => m.name));
@@ -107,13 +107,58 @@ async function buildPartition(ctx: RunContext, writer: SnapshotWriter, model: Go
     uniqueKey: model.uniqueKey,
   });
   ctx.log.debug({ model: model.name, ...merged }, 'incremental model merged');
+  return merged.deleted + merged.inserted > 0;
+}
+
+/** Silver relations the run's new rows can have changed (entities it loaded rows for). */
+function changedSilver(ctx: RunContext): Set<string> {
+  const changed = new Set<string>();
+  for (const { source, result } of ctx.extracted) {
+    if (result.loaded === 0) continue;
+    changed.add(`silver_${source.entity}`);
+    if (source.entity === 'customers') changed.add('silver_customer_changes');
+  }
+  return changed;
+}
+
+/**
+ * Whether an incremental run must rebuild a table model: one of its inputs changed in this run,
+ * or as_of moved and either the model declares no as_of_window or some row of a window relation
+ * crossed between the two as_of. Otherwise the base snapshot's rows are still right.
+ */
+async function tableNeedsRebuild(
+  ctx: RunContext,
+  writer: SnapshotWriter,
+  model: GoldModel,
+  changed: Set<string>,
+): Promise<boolean> {
+  if (model.dependsOn.some((input) => changed.has(input))) return true;
+  if (!(await bookkeeping(ctx, () => writer.hasTable(model.name)))) return true;
+  const base = ctx.base ? new Date(ctx.base.as_of) : null;
+  if (!model.usesAsOf || !base || base.getTime() === ctx.asOf.getTime()) return false;
+  if (model.asOfWindows.length === 0) return true;
+  const [low, high] = [base, ctx.asOf].sort((a, b) => a.getTime() - b.getTime()).map(sqlTimestamp);
+  for (const window of model.asOfWindows) {
+    const [row] = await queryRows<{ n: number }>(
+      ctx.connection,
+      `select count(*) as n from (select (${window.expression}) as _crosses from ${writer.qualified(window.relation)})
+       where _crosses > $1::timestamp and _crosses <= $2::timestamp`,
+      [low, high],
+    );
+    if (row.n > 0) return true;
+  }
+  return false;
+}
+
+function sqlTimestamp(date: Date): string {
+  return date.toISOString().replace('T', ' ').replace('Z', '');
 }
 
 /**
  * gold/*.sql in dependency order into the run's candidate snapshot. A full build writes every
  * model from scratch into a new snapshot database. An incremental build copies the base
- * snapshot, rebuilds the incremental models for the changed customers only, and recomputes the
- * table models whole.
+ * snapshot, rebuilds the incremental models for the changed customers only, and recomputes a
+ * table model whole when something it reads changed (or as_of moved across it).
  */
 export async function goldStep(ctx: RunContext): Promise<StepResult> {
   const { connection } = ctx;
@@ -134,13 +179,24 @@ export async function goldStep(ctx: RunContext): Promise<StepResult> {
 
   let rows = 0;
   const outputs: DatasetFacts[] = [];
+  // what this run changed: a model reading none of it keeps its rows
+  const changed = changedSilver(ctx);
+  const kept: string[] = [];
   for (const model of ctx.models) {
     throwIfCancelled(ctx.signal);
     await ctx.observer.modelStarted?.(ctx.run, model);
     const inputs = inputFacts(ctx, model);
     try {
-      if (incremental && model.materialized === 'incremental') await buildPartition(ctx, writer, model);
-      else await writer.replaceTable(model.name, model.sql);
+      if (!incremental) {
+        await writer.replaceTable(model.name, model.sql);
+      } else if (model.materialized === 'incremental') {
+        if (await buildPartition(ctx, writer, model)) changed.add(model.name);
+      } else if (await tableNeedsRebuild(ctx, writer, model, changed)) {
+        await writer.replaceTable(model.name, model.sql);
+        changed.add(model.name);
+      } else {
+        kept.push(model.name);
+      }
     } catch (error) {
       const failure = new ModelBuildError(model, error);
       await ctx.observer.modelBuilt?.(ctx.run, model, {
@@ -158,6 +214,10 @@ export async function goldStep(ctx: RunContext): Promise<StepResult> {
     await ctx.observer.modelBuilt?.(ctx.run, model, { status: 'succeeded', output, inputs });
   }
   if (incremental) await writer.dropTablesExcept(ctx.models.map((m) => m.name));
+  if (incremental) {
+    ctx.plan.kept_models = kept;
+    if (kept.length) ctx.log.info({ models: kept }, 'table models unchanged: kept from the base snapshot');
+  }
   await writer.checkpoint();
   const c360 = outputs.find((o) => o.name === 'customer_360')?.rows ?? 0;
   const inputs: DatasetFacts[] = [

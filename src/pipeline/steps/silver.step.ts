@@ -60,6 +60,7 @@ export async function silverStep(ctx: RunContext): Promise<StepResult> {
   const changed = await computeChangedCustomers(ctx.connection, {
     runId: ctx.run.id,
     sources: ctx.sources,
+    loaded: new Set(ctx.extracted.filter((e) => e.result.loaded > 0).map((e) => e.source.entity)),
     models: ctx.models.filter((m) => m.materialized === 'incremental'),
     basePath: ctx.snapshots.serveDbPath(ctx.base.snapshot_id),
     baseAsOf: new Date(ctx.base.as_of),
