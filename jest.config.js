@@ -2,6 +2,9 @@
 const transform = { '^.+\\.ts$': ['@swc/jest'] };
 module.exports = {
   testTimeout: 120000,
+  // Every service's log lines go to one directory per run; the teardown fails the run on a leak.
+  globalSetup: '<rootDir>/test/support/log-scan.global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/log-scan.global-teardown.ts',
   projects: [
     {
       displayName: 'unit',
@@ -15,6 +18,7 @@ module.exports = {
       testEnvironment: 'node',
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.test.ts'],
+      setupFiles: ['<rootDir>/test/support/log-capture.setup.ts'],
       transform,
     },
   ],

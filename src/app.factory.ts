@@ -9,6 +9,7 @@ import { registerConditionalGet } from './common/http/conditional-get';
 import { registerDocsUi } from './common/http/docs-ui';
 import { BEARER_SCHEME } from './common/http/endpoint.decorator';
 import { registerRequestHooks, requestIdOf } from './common/http/request-hooks';
+import { registerSecurityHeaders } from './common/http/security-headers';
 import { JsonLogger } from './common/logger';
 import { errorForStatus, PROBLEM_CONTENT_TYPE, toProblem } from './common/problem';
 import { C360Config, PACKAGE_ROOT } from './config/config';
@@ -64,6 +65,11 @@ export async function createApp(
   const fastify = adapter.getInstance<FastifyInstance>();
   registerRequestHooks(fastify);
   registerConditionalGet(fastify);
+  registerSecurityHeaders(fastify, {
+    corsOrigins: config.get('corsOrigins'),
+    hstsMaxAge: config.get('hstsMaxAge'),
+    docsPath: `/${DOCS_PATH}`,
+  });
   // Both public: plain fastify routes, outside the Nest guard.
   SwaggerModule.setup(DOCS_PATH, app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: OPENAPI_PATH,

@@ -1,6 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { AdminModule } from './admin/admin.module';
+import { AthenaModule } from './athena/athena.module';
+import { AuditInterceptor } from './audit/audit.interceptor';
+import { AuditModule } from './audit/audit.module';
 import { AuthGuard } from './auth/auth.guard';
 import { AuthModule } from './auth/auth.module';
 import { loadPolicy } from './auth/policy';
@@ -11,7 +14,6 @@ import { CoreModule } from './core/core.module';
 import { CustomersModule } from './customers/customers.module';
 import { HealthModule } from './health/health.module';
 import { IngestApiModule } from './ingest-api/ingest-api.module';
-import { MaskingInterceptor } from './masking/masking.interceptor';
 import { LifecycleModule } from './lifecycle/drain.service';
 import { MaskingModule } from './masking/masking.module';
 import { ObservabilityModule } from './observability/observability.module';
@@ -37,8 +39,10 @@ export class AppModule {
       module: AppModule,
       imports: [
         CoreModule.forRoot(config),
+        AthenaModule.forRoot(config),
         AuthModule.forRoot(policy),
         MaskingModule.forRoot(classification),
+        AuditModule,
         PipelineModule,
         HealthModule,
         ObservabilityModule,
@@ -56,8 +60,10 @@ export class AppModule {
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_GUARD, useExisting: AuthGuard },
+        // Outermost: audits reads answered from the response cache too.
+        { provide: APP_INTERCEPTOR, useExisting: AuditInterceptor },
+        // Also masks @PiiResponse results (one interceptor layer fewer per request).
         { provide: APP_INTERCEPTOR, useExisting: SnapshotResponseInterceptor },
-        { provide: APP_INTERCEPTOR, useExisting: MaskingInterceptor },
       ],
     };
   }

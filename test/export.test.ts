@@ -1,11 +1,23 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  CreateDatabaseCommand,
+  CreateTableCommand,
+  EntityNotFoundException,
+  GetDatabaseCommand,
+  GetTableCommand,
+  GlueClient,
+  UpdateTableCommand,
+} from '@aws-sdk/client-glue';
+import { mockClient } from 'aws-sdk-client-mock';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setLogLevel } from '../src/common/logger';
 import { C360Config } from '../src/config/config';
 import { connect, openDuckDb, queryRows, quoteLiteral, Row } from '../src/duckdb/duckdb';
 import { exportGold, ExportResult } from '../src/export/gold-export';
+import { S3ObjectStore } from '../src/export/object-store';
 import { generateSources } from '../src/generate/generator';
 import { runCli } from './support/cli';
 import { PipelineHarness, TEST_SECRET } from './support/pipeline-harness';
@@ -190,6 +202,146 @@ describe('c360 export', () => {
     } finally {
       process.env = saved;
       client.destroy();
+      await s3.stop();
+    }
+  });
+
+  it('uploads a file larger than the part size as a multipart upload (S3-compatible server on loopback)', async () => {
+    const s3 = new LocalS3(tempDir(), 'big-bucket');
+    await s3.start();
+    const commands: string[] = [];
+    const client = new S3Client({
+      endpoint: s3.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: S3_CREDENTIALS,
+    });
+    client.middlewareStack.add(
+      (next, context) => (args) => {
+        commands.push(String(context.commandName));
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordCommands' },
+    );
+    const partSize = 5 * 1024 * 1024;
+    const store = new S3ObjectStore('big-bucket', {
+      region: 'us-east-1',
+      endpoint: s3.endpoint,
+      partSizeBytes: partSize,
+      client,
+    });
+    try {
+      const file = join(tempDir(), 'big.parquet');
+      const content = randomBytes(2 * partSize + 123_457);
+      writeFileSync(file, content);
+      const put = await store.put('exports/big/part-0.parquet', file);
+      expect(put).toEqual({ key: 'exports/big/part-0.parquet', bytes: content.length, parts: 3 });
+      expect(commands.filter((c) => c === 'CreateMultipartUploadCommand')).toHaveLength(1);
+      expect(commands.filter((c) => c === 'UploadPartCommand')).toHaveLength(3);
+      expect(commands.filter((c) => c === 'CompleteMultipartUploadCommand')).toHaveLength(1);
+      expect(commands).not.toContain('PutObjectCommand');
+      const got = await client.send(
+        new GetObjectCommand({ Bucket: 'big-bucket', Key: 'exports/big/part-0.parquet' }),
+      );
+      const bytes = Buffer.from((await got.Body?.transformToByteArray()) ?? []);
+      expect(bytes.equals(content)).toBe(true);
+
+      // A file within one part goes up as one PutObject.
+      commands.length = 0;
+      const small = join(tempDir(), 'small.txt');
+      writeFileSync(small, 'small');
+      expect((await store.put('exports/big/small.txt', small)).parts).toBe(1);
+      expect(commands).toEqual(['PutObjectCommand']);
+    } finally {
+      store.close();
+      await s3.stop();
+    }
+  });
+
+  it('registers the tables in Glue after the upload: created, then updated; customer_360 (the pointer) last', async () => {
+    const glue = mockClient(GlueClient);
+    const s3 = new LocalS3(tempDir(), 'gold-bucket');
+    await s3.start();
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: S3_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: S3_CREDENTIALS.secretAccessKey,
+    });
+    try {
+      const config = C360Config.fromEnv({
+        C360_DATA_DIR: harness.root,
+        AUTH_JWT_SECRET: TEST_SECRET,
+        C360_SCHEDULE: 'off',
+        C360_EXPORT_S3_ENDPOINT: s3.endpoint,
+        AWS_REGION: 'us-east-1',
+        ATHENA_DATABASE: 'c360_gold',
+      });
+      // Athena masks per caller in SQL: a masked export must not be registered for it.
+      await expect(exportGold(config, { target: 's3://gold-bucket/lake', role: 'analyst' })).rejects.toThrow(
+        /--role analyst: tables registered for the Athena engine need PII in clear/,
+      );
+      expect(glue.calls()).toHaveLength(0);
+
+      const notFound = new EntityNotFoundException({ message: 'not found', $metadata: {} });
+      glue.on(GetDatabaseCommand).rejects(notFound);
+      glue.on(GetTableCommand).rejects(notFound);
+      glue.on(CreateDatabaseCommand).resolves({});
+      glue.on(CreateTableCommand).resolves({});
+      const first = await exportGold(config, { target: 's3://gold-bucket/lake', role: 'admin' });
+      expect(first.catalog).toEqual({ database: 'c360_gold', created: expect.any(Array), updated: [] });
+      expect(first.upload).toMatchObject({ multipart_files: 0, part_size: 16 * 1024 * 1024 });
+      expect(glue.commandCalls(CreateDatabaseCommand)[0].args[0].input.DatabaseInput?.Name).toBe('c360_gold');
+      const created = glue.commandCalls(CreateTableCommand).map((c) => c.args[0].input);
+      expect(created.map((t) => t.TableInput?.Name).sort()).toEqual(EXPORTED);
+      expect(created[created.length - 1].TableInput?.Name).toBe('customer_360');
+      for (const input of created) {
+        expect(input.DatabaseName).toBe('c360_gold');
+        expect(input.TableInput?.Parameters?.['c360.snapshot_id']).toBe(first.snapshot_id);
+        expect(input.TableInput?.StorageDescriptor?.SerdeInfo?.SerializationLibrary).toBe(
+          'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+        );
+        expect(input.TableInput?.StorageDescriptor?.Location).toBe(
+          `s3://gold-bucket/lake/${input.TableInput?.Name}/`,
+        );
+      }
+      const orders = created.find((t) => t.TableInput?.Name === 'fact_orders')?.TableInput;
+      expect(orders?.PartitionKeys).toEqual([{ Name: 'order_month', Type: 'string' }]);
+      expect(orders?.Parameters).toMatchObject({
+        'projection.enabled': 'true',
+        'projection.order_month.type': 'date',
+        'storage.location.template': 's3://gold-bucket/lake/fact_orders/order_month=${order_month}/',
+      });
+      expect(orders?.StorageDescriptor?.Columns?.find((c) => c.Name === 'order_amount')?.Type).toMatch(
+        /^decimal\(\d+,\d+\)$/,
+      );
+      expect(orders?.StorageDescriptor?.Columns?.some((c) => c.Name === 'order_month')).toBe(false);
+      const c360 = created.find((t) => t.TableInput?.Name === 'customer_360')?.TableInput;
+      expect(c360?.PartitionKeys).toEqual([]);
+      expect(c360?.StorageDescriptor?.Columns).toContainEqual({ Name: 'email', Type: 'string' });
+
+      // Exported again: the tables exist, so they are updated (same order, pointer last).
+      glue.reset();
+      glue.on(GetDatabaseCommand).resolves({ Database: { Name: 'c360_gold' } });
+      glue.on(GetTableCommand).resolves({ Table: { Name: 'x' } });
+      glue.on(UpdateTableCommand).resolves({});
+      const second = await exportGold(config, { target: 's3://gold-bucket/lake', role: 'admin' });
+      expect(second.catalog?.updated).toHaveLength(EXPORTED.length);
+      expect(glue.commandCalls(CreateTableCommand)).toHaveLength(0);
+      const updated = glue.commandCalls(UpdateTableCommand).map((c) => c.args[0].input.TableInput?.Name);
+      expect(updated[updated.length - 1]).toBe('customer_360');
+
+      // --no-register (register: false) leaves the catalog alone.
+      glue.reset();
+      const skipped = await exportGold(config, {
+        target: 's3://gold-bucket/lake',
+        role: 'analyst',
+        register: false,
+      });
+      expect(skipped.catalog).toBeUndefined();
+      expect(glue.calls()).toHaveLength(0);
+    } finally {
+      glue.restore();
+      process.env = saved;
       await s3.stop();
     }
   });

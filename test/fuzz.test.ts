@@ -86,7 +86,8 @@ function operations(document: OpenApiDocument): Operation[] {
   return result;
 }
 
-/** Everything that must stay unchanged: files under the data directory (but logs) and runs. */
+/** Everything that must stay unchanged: files under the data directory (but logs, and the audit
+ *  log, which records the refused admin calls) and runs. */
 function fingerprint(root: string): string[] {
   const files: string[] = [];
   const walk = (dir: string): void => {
@@ -96,7 +97,7 @@ function fingerprint(root: string): string[] {
     )) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (!path.includes(`${join('state', 'tmp')}`))
+      else if (!path.includes(`${join('state', 'tmp')}`) && !path.includes(join('state', 'audit')))
         files.push(`${relative(root, path)}:${statSync(path).size}`);
     }
   };

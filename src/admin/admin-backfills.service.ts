@@ -28,10 +28,9 @@ export class AdminBackfillsService {
       trigger: 'backfill',
       window: { from, to },
     });
+    // Audited by AuditInterceptor (action createBackfill); this line is the operational log.
     rootLogger().info(
       {
-        audit: true,
-        action: 'backfill.start',
         run_id: run.id,
         from: from.toISOString(),
         to: to.toISOString(),

@@ -21,10 +21,8 @@ export class AdminSnapshotsService {
     const known = this.snapshots.list().find((s) => s.snapshot_id === id);
     if (!known) throw notFound('No complete snapshot with this id (it may have been pruned).');
     this.snapshots.activate(id);
-    rootLogger().info(
-      { audit: true, action: 'snapshot.activate', snapshot_id: id, sub: actor },
-      'snapshot activated',
-    );
+    // Audited by AuditInterceptor (action activateSnapshot); this line is the operational log.
+    rootLogger().info({ snapshot_id: id, sub: actor }, 'snapshot activated');
     return this.snapshots.list().find((s) => s.snapshot_id === id) ?? known;
   }
 }

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { PipelineModule } from '../pipeline/pipeline.module';
+import { AdminAuditController } from './admin-audit.controller';
+import { AdminAuditService } from './admin-audit.service';
 import { AdminBackfillsController } from './admin-backfills.controller';
 import { AdminBackfillsService } from './admin-backfills.service';
 import { AdminLineageController } from './admin-lineage.controller';
@@ -19,6 +21,7 @@ import { AdminSnapshotsService } from './admin-snapshots.service';
     AdminQualityController,
     AdminLineageController,
     AdminBackfillsController,
+    AdminAuditController,
   ],
   providers: [
     AdminRunsService,
@@ -26,6 +29,7 @@ import { AdminSnapshotsService } from './admin-snapshots.service';
     AdminQualityService,
     AdminLineageService,
     AdminBackfillsService,
+    AdminAuditService,
   ],
 })
 export class AdminModule {}

@@ -18,6 +18,11 @@ const MAX_TOKEN_LENGTH = 8192;
  *  signature check; bounded, cleared when full. */
 const VERIFIED_CACHE_SIZE = 10_000;
 const ASYMMETRIC_ALGORITHMS = ['RS256', 'ES256'];
+/** A token with an unknown `kid` refetches the JWKS (key rotation), at most this often, so
+ *  tokens with made-up kids cannot turn the service into a JWKS fetch loop. */
+const JWKS_REFRESH_COOLDOWN_MS = 5_000;
+/** Keys are refetched at least this often even when every kid is known (revocations). */
+const JWKS_CACHE_MAX_AGE_MS = 10 * 60_000;
 
 const unauthenticated = (detail: string): C360Error => new C360Error(ErrorCode.Unauthenticated, detail);
 
@@ -40,7 +45,14 @@ export class TokenVerifier {
     const secret = config.get('jwtSecret');
     this.secret = secret ? hmacKey(secret) : null;
     const jwksUrl = config.get('jwksUrl');
-    this.jwks = jwks ?? (jwksUrl ? createRemoteJWKSet(new URL(jwksUrl)) : null);
+    this.jwks =
+      jwks ??
+      (jwksUrl
+        ? createRemoteJWKSet(new URL(jwksUrl), {
+            cooldownDuration: JWKS_REFRESH_COOLDOWN_MS,
+            cacheMaxAge: JWKS_CACHE_MAX_AGE_MS,
+          })
+        : null);
     this.issuer = config.get('jwtIssuer') ?? undefined;
   }
 

@@ -1,7 +1,8 @@
 /**
  * The floor of the API benchmark (`src/bench/api.bench.ts`): a plain `node:http` server that runs
- * exactly the DuckDB statements the API runs for the same answers — the same repositories on the
- * same ServedSnapshot — and nothing else: no Nest, no auth, no validation, no masking, no cache.
+ * exactly the reads the API runs for the same answers — the same repositories on the same
+ * ServedSnapshot (its SQLite serving store where the build wrote one, DuckDB otherwise) — and
+ * nothing else: no Nest, no auth, no validation, no masking, no cache.
  *
  *   node dist/bench/api-floor-server.js <serve.duckdb> <port>
  *
@@ -15,14 +16,16 @@ import { dirname, join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { RowScope } from '../auth/row-scope';
 import { CustomerSort } from '../customers/customer-sort';
-import { DuckDbOrdersRepository } from '../customers/duckdb-facts.repository';
-import { DuckDbCustomersRepository } from '../customers/duckdb-customers.repository';
+import { SqliteCustomersRepository } from '../customers/sqlite-customers.repository';
+import { SqliteOrdersRepository } from '../customers/sqlite-facts.repository';
 import { DuckDbProductsRepository } from '../products/duckdb-products.repository';
 import { ServedSnapshot } from '../serving/served-snapshot';
 import { SnapshotManifest } from '../snapshots/snapshot.model';
 
-const customers = new DuckDbCustomersRepository();
-const orders = new DuckDbOrdersRepository();
+// The repositories CustomersModule binds for the DuckDB engine: the snapshot's SQLite serving
+// store for point and keyset reads when it has one, DuckDB otherwise.
+const customers = new SqliteCustomersRepository();
+const orders = new SqliteOrdersRepository();
 const products = new DuckDbProductsRepository();
 const everyone = RowScope.unrestricted();
 

@@ -30,7 +30,6 @@ export async function runBenchmarks(
   if (selected.length === 0)
     throw new Error(`no benchmark section matches ${options.only?.join(', ') ?? ''}`);
   const output = options.output ?? join(PACKAGE_ROOT, 'docs', 'benchmarks.md');
-  let document = existsSync(output) ? readFileSync(output, 'utf8') : HEADER;
   for (const section of selected) {
     const workDir = mkdtempSync(join(tmpdir(), `c360-bench-${section.id}-`));
     const started = Date.now();
@@ -38,8 +37,9 @@ export async function runBenchmarks(
     try {
       const body = await section.run({ scales: options.scales, workDir, log: (m) => console.log(`  ${m}`) });
       const stamp = `_Run ${new Date().toISOString().slice(0, 10)}, ${((Date.now() - started) / 1000).toFixed(0)} s, Node ${process.version}._`;
-      document = mergeSection(document, section.id, section.title, `${body.trim()}\n\n${stamp}`);
-      writeFileSync(output, document);
+      // read again: another bench run may have written its own section meanwhile
+      const document = existsSync(output) ? readFileSync(output, 'utf8') : HEADER;
+      writeFileSync(output, mergeSection(document, section.id, section.title, `${body.trim()}\n\n${stamp}`));
       console.log(body);
     } finally {
       if (!options.keep) rmSync(workDir, { recursive: true, force: true });

@@ -34,7 +34,7 @@ import { generateSources } from '../generate/generator';
 import { BuildCoordinator } from '../pipeline/build-coordinator';
 import { RunStore } from '../runs/run.store';
 import { SnapshotStore } from '../snapshots/snapshot.store';
-import { BenchContext, BenchSection } from './bench.model';
+import { BenchContext, BenchSection, median } from './bench.model';
 import {
   findWrk,
   LoadGenerator,
@@ -43,6 +43,7 @@ import {
   NodeLoadGenerator,
   WrkLoadGenerator,
 } from './peers/load-generator';
+import { hitShare, percent, readCacheCounters } from './peers/cache-metrics';
 import { dropSchema, loadGoldIntoPostgres, PgTarget, probePostgres } from './peers/pg-load';
 import { installPostGraphile, PostGraphileInstall, postGraphileCommand } from './peers/postgraphile';
 import { freePort, httpJson, ManagedProcess, readMemory, startServer, waitIdle } from './peers/proc';
@@ -291,6 +292,7 @@ async function measure(
   scratch: string,
   scale: number,
   log: (m: string) => void,
+  cacheHits: Map<RequestKind, number[]>,
 ): Promise<void> {
   const { settings } = shared;
   const options = { connections: settings.connections, seconds: settings.seconds, dir: scratch };
@@ -319,12 +321,17 @@ async function measure(
             await shared.load.run(contender.process.base, request, { ...options, seconds: settings.warmup });
             await waitIdle(contender.process.pid);
           }
+          const isC360 = contender.id === 'c360';
+          const before = isC360 ? await readCacheCounters(contender.process.base) : null;
           const result: LoadResult = await shared.load.run(contender.process.base, request, options);
           cell.runs.push(result);
+          const share = isC360 ? hitShare(before, await readCacheCounters(contender.process.base)) : null;
+          if (share !== null) cacheHits.set(kind, [...(cacheHits.get(kind) ?? []), share]);
           log(
             `scale ${scale} round ${round}/${settings.runs}: ${SERVER_LABELS[contender.id]}, ${label}: ` +
               `${Math.round(result.rps)} rps, p99 ${result.p99Ms.toFixed(1)} ms` +
-              (result.errors + result.badStatus > 0 ? `, ${result.errors + result.badStatus} failed` : ''),
+              (result.errors + result.badStatus > 0 ? `, ${result.errors + result.badStatus} failed` : '') +
+              (isC360 ? `, response-cache hits ${percent(share)}` : ''),
           );
         } catch (error) {
           cell.failures.push(error instanceof Error ? error.message.split('\n')[0] : String(error));
@@ -410,6 +417,8 @@ async function runScale(scale: number, context: BenchContext, shared: Shared): P
           AUTH_JWT_SECRET: built.config.requireJwtSecret(),
           C360_SCHEDULE: 'off',
           C360_RATE_LIMIT_RPS: '0',
+          // Off by default under NODE_ENV=production; the bench builds its query from the schema.
+          C360_GRAPHQL_INTROSPECTION: 'true',
         },
         cwd: dir,
       },
@@ -542,8 +551,22 @@ async function runScale(scale: number, context: BenchContext, shared: Shared): P
     const { disagreements, comparisons } = await compareAnswers(contenders, population);
     const started = Date.now();
     const loadBefore = loadavg()[0];
-    await measure(contenders, outcomes, population, shared, scratch, scale, log);
+    const cacheHits = new Map<RequestKind, number[]>();
+    await measure(contenders, outcomes, population, shared, scratch, scale, log, cacheHits);
     measureSeconds = seconds(started);
+    if (contenders.some((c) => c.id === 'c360')) {
+      const shares = REQUEST_TYPES.filter(({ kind }) => cacheHits.has(kind)).map(
+        ({ kind, label }) => `${label} ${percent(median(cacheHits.get(kind) ?? []))}`,
+      );
+      notes.push(
+        'c360 runs as shipped, its response cache on: the share of its answers served from that cache ' +
+          `during the measured runs (median of runs, from its /metrics counters): ${shares.length > 0 ? shares.join('; ') : 'not available'}. ` +
+          `Look-ups draw ids at random from all ${population.ids.length.toLocaleString('en-US')} customers: ` +
+          'a share of them repeats an id asked earlier in the run (more in longer or faster runs, fewer in ' +
+          'larger populations) and those are cache hits; the segment lists (REST and GraphQL) rotate over ' +
+          `${population.segments.length} segments, so after the warm-up they are all cache hits.`,
+      );
+    }
     const loadAfter = loadavg()[0];
     const cores = cpus().length;
     notes.push(
@@ -611,8 +634,11 @@ function describeMachine(shared: Shared): string {
     '',
     'Servers:',
     '',
-    '- **c360**: `node bin/c360.js serve` as shipped (its response cache at the default size), with ' +
-      'C360_SCHEDULE=off and C360_RATE_LIMIT_RPS=0 (the per-token limit would otherwise cap the load) and an ' +
+    '- **c360**: `node bin/c360.js serve` as shipped (NODE_ENV=production, its response cache at the default ' +
+      'size: REST GETs and GraphQL queries asked again by the same kind of caller are answered from it; the ' +
+      'share of cached answers is given below each table), with C360_SCHEDULE=off, ' +
+      'C360_GRAPHQL_INTROSPECTION=true (the bench reads the schema) and ' +
+      'C360_RATE_LIMIT_RPS=0 (the per-token limit would otherwise cap the load) and an ' +
       'analyst bearer token, so PII masking applies. `GET /v1/customers/{id}`, ' +
       '`GET /v1/customers?segment=…&sort=-lifetime_value&limit=50`, `GET /v1/customers/{id}/orders?limit=10`, ' +
       '`POST /graphql` `customers(filter: {segment}, sort, first: 50) { edges { node { customerId lifetimeValue ' +

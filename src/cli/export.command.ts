@@ -7,6 +7,8 @@ export interface ExportCommandOptions {
   role: string;
   snapshot?: string;
   location?: string;
+  /** Commander's `--no-register`: false skips the Glue registration of an s3:// export. */
+  register?: boolean;
 }
 
 /** `c360 export --target DIR|s3://bucket/prefix [--role ROLE] [--snapshot ID] [--location s3://…]`. */
@@ -21,6 +23,7 @@ export async function exportCommand(config: C360Config, options: ExportCommandOp
       role: options.role,
       snapshotId: options.snapshot,
       location: options.location,
+      register: options.register === false ? false : undefined,
     });
     console.log(
       `exported snapshot ${result.snapshot_id} to ${result.target} (PII masked for role ${result.role})`,
@@ -30,6 +33,16 @@ export async function exportCommand(config: C360Config, options: ExportCommandOp
       console.log(`  ${table.table}: ${table.rows} rows in ${table.files} file(s)${partitions}`);
     }
     console.log(`  Athena DDL: ${result.ddl}`);
+    if (result.upload) {
+      console.log(
+        `  uploaded ${result.upload.files} file(s), ${result.upload.bytes} bytes (${result.upload.multipart_files} as multipart uploads)`,
+      );
+    }
+    if (result.catalog) {
+      console.log(
+        `  Glue database ${result.catalog.database}: ${result.catalog.created.length} table(s) created, ${result.catalog.updated.length} updated`,
+      );
+    }
     return 0;
   } catch (error) {
     if (error instanceof ExportError) throw new CliError(error.message, 1);

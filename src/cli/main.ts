@@ -135,9 +135,16 @@ export function buildProgram(): Command {
     .option('--role <role>', 'policy role whose PII masking applies to the export', 'analyst')
     .option('--snapshot <id>', 'export this retained snapshot instead of the active one')
     .option('--location <s3uri>', 'for a directory target: where it will be uploaded (the DDL LOCATION)')
+    .option('--no-register', 's3:// target: do not register the tables in Glue (ATHENA_DATABASE)')
     .action(
-      action((options: { target: string; role: string; snapshot?: string; location?: string }) =>
-        exportCommand(loadConfig(), options),
+      action(
+        (options: {
+          target: string;
+          role: string;
+          snapshot?: string;
+          location?: string;
+          register: boolean;
+        }) => exportCommand(loadConfig(), options),
       ),
     );
 

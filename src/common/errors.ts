@@ -16,6 +16,9 @@ export enum ErrorCode {
   PayloadTooLarge = 'payload_too_large',
   UnsupportedMediaType = 'unsupported_media_type',
   RateLimited = 'rate_limited',
+  QueryFailed = 'query_failed',
+  QueryTimeout = 'query_timeout',
+  EngineBehind = 'engine_behind',
   Internal = 'internal',
 }
 
@@ -42,6 +45,9 @@ export const ERROR_MAPPING: { [C in ErrorCode]: ErrorMapping } = {
   [ErrorCode.PayloadTooLarge]: { status: 413, title: 'Payload too large' },
   [ErrorCode.UnsupportedMediaType]: { status: 415, title: 'Unsupported media type' },
   [ErrorCode.RateLimited]: { status: 429, title: 'Too many requests' },
+  [ErrorCode.QueryFailed]: { status: 502, title: 'Query engine error' },
+  [ErrorCode.QueryTimeout]: { status: 504, title: 'Query engine timeout' },
+  [ErrorCode.EngineBehind]: { status: 503, title: 'Query engine not yet on the served snapshot' },
   [ErrorCode.Internal]: { status: 500, title: 'Internal error' },
 };
 

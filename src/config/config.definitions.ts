@@ -116,8 +116,22 @@ const boolean: Parser<boolean> = (raw) => {
   throw new Error(`must be true or false, got "${raw}"`);
 };
 
+/** `off`, `*` or a comma-separated list of origins (`scheme://host[:port]`). */
+const corsOrigins: Parser<string[] | null> = (raw) => {
+  if (raw.toLowerCase() === 'off') return null;
+  const origins = raw.split(',').map((origin) => origin.trim());
+  for (const origin of origins) {
+    if (origin !== '*' && !/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(origin)) {
+      throw new Error(`must be off, * or origins such as https://bi.example.com, got "${origin}"`);
+    }
+  }
+  return origins;
+};
+
 export const ENGINES = ['duckdb', 'athena'] as const;
 export type Engine = (typeof ENGINES)[number];
+export const SERVING_STORES = ['sqlite', 'duckdb'] as const;
+export type ServingStoreKind = (typeof SERVING_STORES)[number];
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -189,6 +203,13 @@ export const CONFIG_VARIABLES = {
     () => 'duckdb',
     oneOf(ENGINES),
   ),
+  servingStore: variable<ServingStoreKind>(
+    'C360_SERVING_STORE',
+    '`sqlite`: point and keyset reads from serve.sqlite of the served snapshot when it has one; `duckdb`: every read through serve.duckdb',
+    'sqlite',
+    () => 'sqlite',
+    oneOf(SERVING_STORES),
+  ),
   athenaWorkgroup: variable<string | null>(
     'ATHENA_WORKGROUP',
     'Athena workgroup',
@@ -211,6 +232,48 @@ export const CONFIG_VARIABLES = {
     text,
   ),
   awsRegion: variable<string | null>('AWS_REGION', 'AWS region for S3 and Athena', 'unset', () => null, text),
+  athenaPollMs: variable(
+    'ATHENA_POLL_MS',
+    'First wait between two Athena query-state polls (ms); doubled after each poll up to ATHENA_POLL_MAX_MS',
+    '100',
+    () => 100,
+    integer(10, 60_000),
+  ),
+  athenaPollMaxMs: variable(
+    'ATHENA_POLL_MAX_MS',
+    'Longest wait between two Athena query-state polls (ms)',
+    '1000',
+    () => 1000,
+    integer(10, 60_000),
+  ),
+  athenaQueryTimeout: variable(
+    'ATHENA_QUERY_TIMEOUT',
+    'An Athena query still running after this (e.g. 30s) is stopped and answered with a 504',
+    '30s',
+    () => 30,
+    duration,
+  ),
+  athenaResultReuseMinutes: variable(
+    'ATHENA_RESULT_REUSE_MINUTES',
+    'Athena query result reuse: an identical query is answered from a result at most this old; 0 disables',
+    '0 (off)',
+    () => 0,
+    integer(0, 10_080),
+  ),
+  exportPartSizeMb: variable(
+    'C360_EXPORT_PART_SIZE_MB',
+    'Part size of multipart uploads by `c360 export --target s3://…` (MiB, at least 5); larger files go in parts',
+    '16',
+    () => 16,
+    integer(5, 5120),
+  ),
+  exportGlueEndpoint: variable<string | null>(
+    'C360_EXPORT_GLUE_ENDPOINT',
+    'AWS Glue endpoint override for the table registration of `c360 export --target s3://…`',
+    'unset (AWS Glue in AWS_REGION)',
+    () => null,
+    url,
+  ),
   exportS3Endpoint: variable<string | null>(
     'C360_EXPORT_S3_ENDPOINT',
     'S3-compatible endpoint for `c360 export --target s3://…` (MinIO, a local server; path-style addressing); credentials come from the standard AWS chain',
@@ -295,6 +358,34 @@ export const CONFIG_VARIABLES = {
     '100000',
     () => 100_000,
     integer(10, 100_000_000),
+  ),
+  graphqlIntrospection: variable<boolean | null>(
+    'C360_GRAPHQL_INTROSPECTION',
+    'Whether GraphQL answers introspection queries (`__schema`, `__type`)',
+    'false when NODE_ENV=production, true otherwise',
+    () => null,
+    boolean,
+  ),
+  corsOrigins: variable<string[] | null>(
+    'C360_CORS_ORIGINS',
+    'Browser origins allowed to call the API (comma-separated, e.g. https://bi.example.com, or `*`); `off` sends no CORS headers. Credentials are never allowed',
+    'off',
+    () => null,
+    corsOrigins,
+  ),
+  hstsMaxAge: variable(
+    'C360_HSTS_MAX_AGE',
+    'Strict-Transport-Security max-age in seconds (set it when clients reach the API over HTTPS); 0 sends no header',
+    '0',
+    () => 0,
+    integer(0, 63_072_000),
+  ),
+  auditMaxMb: variable(
+    'C360_AUDIT_MAX_MB',
+    'Disk the audit log (`state/audit/`) may use; the oldest entries are dropped beyond it',
+    '256',
+    () => 256,
+    integer(1, 1_048_576),
   ),
   logLevel: variable<LogLevel>(
     'LOG_LEVEL',

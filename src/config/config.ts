@@ -59,14 +59,13 @@ export class C360Config {
     if (!this.values.jwtSecret && !this.values.jwksUrl) {
       throw new ConfigValueError('AUTH_JWT_SECRET', 'is required to serve the API (or set AUTH_JWKS_URL)');
     }
-    if (this.values.engine === 'athena') {
-      // Reads through Athena are not implemented yet; refuse rather than silently serve DuckDB.
-      throw new ConfigValueError('C360_ENGINE', 'athena is not available in this version (use duckdb)');
-    }
     if (this.values.engine !== 'duckdb') {
       for (const key of ['athenaDatabase', 'athenaOutputLocation', 'awsRegion'] as const) {
         if (!this.values[key])
           throw new ConfigValueError(CONFIG_VARIABLES[key].env, 'is required when C360_ENGINE=athena');
+      }
+      if (!/^s3:\/\/[^/]+/.test(this.values.athenaOutputLocation ?? '')) {
+        throw new ConfigValueError('ATHENA_OUTPUT_LOCATION', 'must be an s3://bucket/prefix URI');
       }
     }
   }

@@ -1,4 +1,7 @@
 import { Module } from '@nestjs/common';
+import { AthenaCustomersRepository } from '../athena/athena-customers.repository';
+import { AthenaEventsRepository, AthenaOrdersRepository } from '../athena/athena-facts.repository';
+import { engineRepository } from '../athena/athena.module';
 import { CustomerFactsService } from './customer-facts.service';
 import { CustomersController } from './customers.controller';
 import { CustomersRepository } from './customers.repository';
@@ -11,9 +14,9 @@ import {
   OrderResolver,
 } from './customers.resolver';
 import { CustomersService } from './customers.service';
-import { DuckDbEventsRepository, DuckDbOrdersRepository } from './duckdb-facts.repository';
-import { DuckDbCustomersRepository } from './duckdb-customers.repository';
 import { EventsRepository, OrdersRepository } from './orders.repository';
+import { SqliteCustomersRepository } from './sqlite-customers.repository';
+import { SqliteEventsRepository, SqliteOrdersRepository } from './sqlite-facts.repository';
 
 @Module({
   controllers: [CustomersController],
@@ -26,9 +29,11 @@ import { EventsRepository, OrdersRepository } from './orders.repository';
     EventConnectionResolver,
     OrderResolver,
     OrderLineResolver,
-    { provide: CustomersRepository, useClass: DuckDbCustomersRepository },
-    { provide: OrdersRepository, useClass: DuckDbOrdersRepository },
-    { provide: EventsRepository, useClass: DuckDbEventsRepository },
+    // DuckDB engine: a snapshot's SQLite serving store answers point and keyset reads; snapshots
+    // without one (older builds, restored exports, C360_SERVING_STORE=duckdb) read through DuckDB
+    engineRepository(CustomersRepository, SqliteCustomersRepository, (e) => new AthenaCustomersRepository(e)),
+    engineRepository(OrdersRepository, SqliteOrdersRepository, (e) => new AthenaOrdersRepository(e)),
+    engineRepository(EventsRepository, SqliteEventsRepository, (e) => new AthenaEventsRepository(e)),
   ],
   exports: [CustomersService, CustomerFactsService],
 })

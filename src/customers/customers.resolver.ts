@@ -4,7 +4,7 @@ import { Principal } from '../auth/principal';
 import { RouteKind } from '../auth/policy';
 import { connectionOf, ConnectionValue, connectionTypes, totalCountResolver } from '../graphql/connection';
 import { GraphqlContext } from '../graphql/graphql-context';
-import { NodeSource, SOURCE, Sourced, sourced } from '../graphql/node-source';
+import { NodeSource, Sourced, sourced, sourceOf } from '../graphql/node-source';
 import { Masked, MaskingService } from '../masking/masking.service';
 import { ProductDto, ProductRow } from '../products/models/product.model';
 import { CustomerFactsService, EVENTS_CURSOR, ORDERS_CURSOR } from './customer-facts.service';
@@ -102,7 +102,7 @@ export class CustomersResolver {
     @Args() args: NestedPageArgs,
     @Context() ctx: GraphqlContext,
   ): Promise<ConnectionValue<OrderNode>> {
-    const source = customer[SOURCE];
+    const source = sourceOf(customer);
     const loaders = ctx.loaders.for(source.snapshotId);
     const key = { customerId: customer.customer_id, until: source.until };
     const page = await loaders.orders.load({
@@ -124,7 +124,7 @@ export class CustomersResolver {
     @Args() args: NestedPageArgs,
     @Context() ctx: GraphqlContext,
   ): Promise<ConnectionValue<EventRow>> {
-    const source = customer[SOURCE];
+    const source = sourceOf(customer);
     const loaders = ctx.loaders.for(source.snapshotId);
     const key = { customerId: customer.customer_id, until: source.until };
     const page = await loaders.events.load({
@@ -143,7 +143,7 @@ export class CustomersResolver {
     @Parent() customer: CustomerNode,
     @Context() ctx: GraphqlContext,
   ): Promise<Array<Masked<CustomerVersionRow>>> {
-    const source = customer[SOURCE];
+    const source = sourceOf(customer);
     const versions = await ctx.loaders.for(source.snapshotId).history.load(customer.customer_id);
     return versions.map((version) => this.masking.maskRecord(version, ctx.principal, source.kind));
   }
@@ -164,7 +164,7 @@ export class OrderResolver {
     complexity: listComplexity,
   })
   async lines(@Parent() order: OrderNode, @Context() ctx: GraphqlContext): Promise<OrderLineNode[]> {
-    const source = order[SOURCE];
+    const source = sourceOf(order);
     const lines = await ctx.loaders
       .for(source.snapshotId)
       .lines.load({ orderId: order.order_id, customerId: order.customer_id });
@@ -179,6 +179,6 @@ export class OrderLineResolver {
     description: 'The product (current version, with its sales); null when unknown',
   })
   product(@Parent() line: OrderLineNode, @Context() ctx: GraphqlContext): Promise<ProductRow | null> {
-    return ctx.loaders.for(line[SOURCE].snapshotId).products.load(line.product_id);
+    return ctx.loaders.for(sourceOf(line).snapshotId).products.load(line.product_id);
   }
 }

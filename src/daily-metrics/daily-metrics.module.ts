@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { AthenaDailyMetricsRepository } from '../athena/athena-aggregates.repository';
+import { engineRepository } from '../athena/athena.module';
 import { DailyMetricsController } from './daily-metrics.controller';
 import { DailyMetricsRepository } from './daily-metrics.repository';
 import { DailyMetricsResolver } from './daily-metrics.resolver';
@@ -10,7 +12,11 @@ import { DuckDbDailyMetricsRepository } from './duckdb-daily-metrics.repository'
   providers: [
     DailyMetricsService,
     DailyMetricsResolver,
-    { provide: DailyMetricsRepository, useClass: DuckDbDailyMetricsRepository },
+    engineRepository(
+      DailyMetricsRepository,
+      DuckDbDailyMetricsRepository,
+      (e) => new AthenaDailyMetricsRepository(e),
+    ),
   ],
 })
 export class DailyMetricsModule {}

@@ -40,7 +40,7 @@ export async function connect(instance: DuckDBInstance): Promise<DuckDBConnectio
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
-function isoFromMicros(micros: bigint): string {
+export function isoFromMicros(micros: bigint): string {
   const millis = Number(micros / 1000n);
   const date = new Date(millis);
   if (Number.isNaN(date.getTime())) return String(micros);

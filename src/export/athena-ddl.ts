@@ -80,6 +80,16 @@ export function createTableDdl(ddl: TableDdl): string {
   const lines = [`CREATE EXTERNAL TABLE IF NOT EXISTS ${name} (`, columns, ')'];
   if (ddl.partition) lines.push(`PARTITIONED BY (${ident(ddl.partition.column)} string)`);
   lines.push('STORED AS PARQUET', `LOCATION ${literal(ddl.location)}`);
+  const properties = tableProperties(ddl);
+  lines.push(
+    `TBLPROPERTIES (\n${properties.map(([k, v]) => `  ${literal(k)} = ${literal(v)}`).join(',\n')}\n);`,
+  );
+  return lines.join('\n');
+}
+
+/** Table properties: Parquet compression and, for a partitioned table, partition projection
+ *  (the same for the DDL file and the Glue catalog). */
+export function tableProperties(ddl: Pick<TableDdl, 'location' | 'partition'>): Array<[string, string]> {
   const properties: Array<[string, string]> = [['parquet.compression', 'ZSTD']];
   if (ddl.partition) {
     const p = ddl.partition.column;
@@ -93,8 +103,5 @@ export function createTableDdl(ddl: TableDdl): string {
       ['storage.location.template', `${ddl.location}${p}=\${${p}}/`],
     );
   }
-  lines.push(
-    `TBLPROPERTIES (\n${properties.map(([k, v]) => `  ${literal(k)} = ${literal(v)}`).join(',\n')}\n);`,
-  );
-  return lines.join('\n');
+  return properties;
 }

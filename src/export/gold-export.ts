@@ -1,3 +1,4 @@
+import { GlueClient } from '@aws-sdk/client-glue';
 import { DuckDBConnection, DuckDBScalarFunction, VARCHAR } from '@duckdb/node-api';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -11,6 +12,7 @@ import { PiiClassification } from '../masking/pii-classification';
 import { maskValue } from '../masking/strategies';
 import { SnapshotStore } from '../snapshots/snapshot.store';
 import { athenaColumn, createTableDdl, ExportColumn } from './athena-ddl';
+import { CatalogTable, registerTables } from './glue-catalog';
 import { ObjectStore, parseS3Uri, S3ObjectStore } from './object-store';
 
 /** Tables written as Hive partitions by the month of a date column (the big, time-ordered ones). */
@@ -31,6 +33,11 @@ export interface ExportOptions {
   snapshotId?: string;
   /** For a directory target: the S3 URI it will be uploaded to, for the DDL's LOCATION. */
   location?: string;
+  /**
+   * For an s3:// target: register or update the tables in the Glue catalog (ATHENA_DATABASE) so
+   * Athena reads the new snapshot. Default: on when ATHENA_DATABASE is set.
+   */
+  register?: boolean;
 }
 
 export interface ExportedTable {
@@ -49,6 +56,10 @@ export interface ExportResult {
   exported_at: string;
   tables: ExportedTable[];
   ddl: string;
+  /** s3:// targets: what was uploaded (files above the part size go up as multipart uploads). */
+  upload?: { files: number; bytes: number; multipart_files: number; part_size: number };
+  /** s3:// targets registered in Glue: the database and the tables created or updated. */
+  catalog?: { database: string; created: string[]; updated: string[] };
 }
 
 function filesUnder(dir: string): string[] {
@@ -115,6 +126,14 @@ export async function exportGold(config: C360Config, options: ExportOptions): Pr
     countries: null,
   };
   const strategies = masking.strategiesFor(principal, 'list');
+  const register =
+    options.target.startsWith('s3://') && (options.register ?? config.get('athenaDatabase') !== null);
+  if (register && Object.values(strategies).some((strategy) => strategy !== 'clear')) {
+    // The Athena engine masks per caller in its SQL: tables it serves must hold PII in clear.
+    throw new ExportError(
+      `--role ${options.role}: tables registered for the Athena engine need PII in clear (use --role admin, or --no-register)`,
+    );
+  }
 
   const s3 = options.target.startsWith('s3://') ? parseS3Uri(options.target) : null;
   if (options.target.startsWith('s3://') && !s3)
@@ -134,6 +153,7 @@ export async function exportGold(config: C360Config, options: ExportOptions): Pr
   const instance = await openDuckDb(':memory:');
   const connection = await connect(instance);
   const exported: ExportedTable[] = [];
+  const catalogTables: CatalogTable[] = [];
   const ddl: string[] = [
     `-- c360 gold snapshot ${snapshotId} (as of ${manifest.as_of}), exported ${new Date().toISOString()}`,
     `-- PII masked for role ${options.role}. Partitioned tables use partition projection: no MSCK REPAIR TABLE needed.`,
@@ -205,18 +225,11 @@ export async function exportGold(config: C360Config, options: ExportOptions): Pr
         `select count(*) as rows, ${partition ? `min(strftime(${quoteIdent(partition.date)}, '%Y-%m'))` : 'null'} as first_month from ${source}`,
       );
       const location = `${locationBase}${table}/`;
-      ddl.push(
-        createTableDdl({
-          database,
-          table,
-          columns: athena,
-          location,
-          partition: partition
-            ? { column: partition.column, firstMonth: first_month ?? new Date().toISOString().slice(0, 7) }
-            : null,
-        }),
-        '',
-      );
+      const partitionSpec = partition
+        ? { column: partition.column, firstMonth: first_month ?? new Date().toISOString().slice(0, 7) }
+        : null;
+      ddl.push(createTableDdl({ database, table, columns: athena, location, partition: partitionSpec }), '');
+      catalogTables.push({ table, columns: athena, location, partition: partitionSpec });
       exported.push({
         table,
         rows,
@@ -237,21 +250,44 @@ export async function exportGold(config: C360Config, options: ExportOptions): Pr
     writeFileSync(join(stage, 'athena.sql'), ddl.join('\n'));
     writeFileSync(join(stage, '_manifest.json'), `${JSON.stringify(result, null, 2)}\n`);
     if (s3) {
-      store = new S3ObjectStore(s3.bucket, {
+      const s3Store = new S3ObjectStore(s3.bucket, {
         region: config.get('awsRegion'),
         endpoint: config.get('exportS3Endpoint'),
+        partSizeBytes: config.get('exportPartSizeMb') * 1024 * 1024,
       });
+      store = s3Store;
       const prefix = s3.prefix ? `${s3.prefix}/` : '';
       const uploaded = new Set<string>();
+      const upload = { files: 0, bytes: 0, multipart_files: 0, part_size: s3Store.partSize };
       for (const file of filesUnder(stage)) {
         const key = `${prefix}${relative(stage, file).split(sep).join('/')}`;
-        await store.put(key, file);
+        const put = await store.put(key, file);
         uploaded.add(key);
+        upload.files++;
+        upload.bytes += put.bytes;
+        if (put.parts > 1) upload.multipart_files++;
       }
+      result.upload = upload;
       // files of an earlier export that this one did not rewrite (e.g. a month no longer present)
       for (const table of tables) {
         const stale = (await store.list(`${prefix}${table}/`)).filter((key) => !uploaded.has(key));
         if (stale.length) await store.delete(stale);
+      }
+      // Only once every file is in place: Athena then reads the new snapshot whole.
+      if (register) {
+        const glue = new GlueClient({
+          region: config.get('awsRegion') ?? 'us-east-1',
+          ...(config.get('exportGlueEndpoint')
+            ? { endpoint: config.get('exportGlueEndpoint') ?? undefined }
+            : {}),
+          maxAttempts: 4,
+        });
+        try {
+          const registered = await registerTables(glue, database, catalogTables, snapshotId);
+          result.catalog = { database, ...registered };
+        } finally {
+          glue.destroy();
+        }
       }
     }
     return result;

@@ -55,10 +55,22 @@ export function connectionOf<N>(
   hasNextPage: boolean,
   totalCount: () => Promise<number>,
 ): ConnectionValue<N> {
-  const edges = nodes.map((node) => ({ cursor: cursorOf(node), node }));
+  // Cursors are signed (an HMAC each): computed only for the edges whose `cursor` is selected.
+  const edges = nodes.map((node) => ({
+    node,
+    get cursor(): string {
+      return cursorOf(node);
+    },
+  }));
+  const last = nodes.length > 0 ? nodes[nodes.length - 1] : undefined;
   return {
     edges,
-    pageInfo: { hasNextPage, endCursor: edges.length > 0 ? edges[edges.length - 1].cursor : null },
+    pageInfo: {
+      hasNextPage,
+      get endCursor(): string | null {
+        return last === undefined ? null : cursorOf(last);
+      },
+    },
     [TOTAL_COUNT]: totalCount,
   };
 }

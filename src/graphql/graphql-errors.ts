@@ -21,6 +21,9 @@ const GRAPHQL_CODES: { [C in ErrorCode]: Uppercase<C> } = {
   [ErrorCode.PayloadTooLarge]: 'PAYLOAD_TOO_LARGE',
   [ErrorCode.UnsupportedMediaType]: 'UNSUPPORTED_MEDIA_TYPE',
   [ErrorCode.RateLimited]: 'RATE_LIMITED',
+  [ErrorCode.QueryFailed]: 'QUERY_FAILED',
+  [ErrorCode.QueryTimeout]: 'QUERY_TIMEOUT',
+  [ErrorCode.EngineBehind]: 'ENGINE_BEHIND',
   [ErrorCode.Internal]: 'INTERNAL',
 };
 

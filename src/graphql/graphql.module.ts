@@ -1,3 +1,4 @@
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
@@ -5,9 +6,12 @@ import { FastifyReply, FastifyRequest } from 'fastify';
 import { C360Config } from '../config/config';
 import { CustomersModule } from '../customers/customers.module';
 import { ProductsModule } from '../products/products.module';
+import { MaskingService } from '../masking/masking.service';
+import { ResponseCache } from '../serving/response-cache';
 import { GraphqlContextFactory } from './graphql-context';
 import { formatGraphQLError } from './graphql-errors';
 import { operationLimitsPlugin } from './operation-limits.plugin';
+import { responseCachePlugin } from './response-cache.plugin';
 import { snapshotHeaderPlugin } from './snapshot-header.plugin';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -31,20 +35,30 @@ export class GraphqlContextModule {}
     GraphQLModule.forRootAsync<ApolloDriverConfig>({
       driver: ApolloDriver,
       imports: [GraphqlContextModule],
-      inject: [C360Config, GraphqlContextFactory],
-      useFactory: (config: C360Config, contexts: GraphqlContextFactory): ApolloDriverConfig => ({
+      inject: [C360Config, GraphqlContextFactory, ResponseCache, MaskingService],
+      useFactory: (
+        config: C360Config,
+        contexts: GraphqlContextFactory,
+        cache: ResponseCache,
+        masking: MaskingService,
+      ): ApolloDriverConfig => ({
         path: GRAPHQL_PATH,
         autoSchemaFile: true,
         sortSchema: true,
         playground: false,
-        introspection: true,
+        // Off by default in production: the schema is published as graphql/schema.graphql.
+        introspection: config.get('graphqlIntrospection') ?? process.env.NODE_ENV !== 'production',
         includeStacktraceInErrorResponses: false,
         // Resolver exceptions of nested fields go through the filter too (codes, never a 500).
         fieldResolverEnhancers: ['filters'],
         context: (request: FastifyRequest, reply: FastifyReply) => contexts.create(request, reply),
         formatError: formatGraphQLError,
         plugins: [
+          // Apollo's default cache-control plugin wraps every field resolver (willResolveField) for
+          // hints c360 does not use; its one effect, `Cache-Control: no-store`, is set below.
+          ApolloServerPluginCacheControlDisabled(),
           operationLimitsPlugin(config.get('graphqlMaxDepth'), config.get('graphqlMaxComplexity')),
+          responseCachePlugin(cache, masking),
           snapshotHeaderPlugin(),
         ],
       }),

@@ -64,10 +64,17 @@ const tooMuch = (message: string, code: string, extensions: Record<string, numbe
  * declared estimate) before anything is read: a 400 with QUERY_TOO_DEEP / QUERY_TOO_COMPLEX.
  */
 export function operationLimitsPlugin(maxDepth: number, maxComplexity: number): ApolloServerPlugin {
+  // Apollo hands the same parsed document to every request with the same text (its document
+  // store), so both measures are computed once per document, operation and variables.
+  const measured = new WeakMap<DocumentNode, Set<string>>();
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, schema, operationName }) {
+          let byRequest = measured.get(document);
+          const key = `${operationName ?? ''}\n${request.variables ? JSON.stringify(request.variables) : ''}`;
+          // Only operations within the limits are remembered; refusals are measured every time.
+          if (byRequest?.has(key)) return;
           const depth = operationDepth(document, operationName);
           if (depth > maxDepth) {
             throw tooMuch(
@@ -109,6 +116,13 @@ export function operationLimitsPlugin(maxDepth: number, maxComplexity: number): 
               { complexity, max_complexity: maxComplexity },
             );
           }
+          if (!byRequest) {
+            byRequest = new Set();
+            measured.set(document, byRequest);
+          }
+          // Bounded: variables vary freely (ids, segments).
+          if (byRequest.size >= 256) byRequest.clear();
+          byRequest.add(key);
         },
       };
     },

@@ -538,7 +538,7 @@ export class DatabaseReader {
         }
         options.onRetry?.(attempt, errorCode(error) || 'error');
         options.checkCancelled();
-        await new Promise((resolve) => setTimeout(resolve, backoffMs * 2 ** (attempt - 1)));
+        await new Promise((resolve) => setTimeout(resolve, retryDelay(backoffMs, attempt)));
       }
     }
   }
@@ -546,6 +546,19 @@ export class DatabaseReader {
   private columnName(name: string): string {
     return this.source.rename[name] ?? name.toLowerCase();
   }
+}
+
+/** Longest single wait between attempts, whatever `retry_backoff_ms` and `retries` say. */
+const MAX_BACKOFF_MS = 60_000;
+
+/**
+ * The wait before attempt `attempt + 1`: `backoffMs` doubled per attempt (capped), with "equal
+ * jitter" — a random half of it — so sources failing together do not reconnect in lockstep.
+ * The total over `retries` attempts stays within [½, 1] × Σ backoffMs·2^(n-1): the budget is known.
+ */
+export function retryDelay(backoffMs: number, attempt: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(MAX_BACKOFF_MS, backoffMs * 2 ** (attempt - 1));
+  return Math.round(ceiling / 2 + (ceiling / 2) * random());
 }
 
 function closeAppender(appender: DuckDBAppender): void {

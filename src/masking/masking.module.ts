@@ -1,7 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { Policy } from '../auth/policy';
 import { C360Config } from '../config/config';
-import { MaskingInterceptor } from './masking.interceptor';
 import { MaskingService } from './masking.service';
 import { PiiClassification } from './pii-classification';
 
@@ -19,9 +18,8 @@ export class MaskingModule {
             new MaskingService(policy, classification, config.maskingKey),
           inject: [Policy, C360Config],
         },
-        MaskingInterceptor,
       ],
-      exports: [PiiClassification, MaskingService, MaskingInterceptor],
+      exports: [PiiClassification, MaskingService],
     };
   }
 }

@@ -2,6 +2,7 @@ import { C360Error, ErrorCode } from '../common/errors';
 import { ClassStrategies, MaskedPiiClass, MaskingStrategy, Policy, RouteKind } from '../auth/policy';
 import { Principal } from '../auth/principal';
 import { PiiClassification } from './pii-classification';
+import { allRedacted, sameStrategies, sqlMaskedWith } from './sql-masked';
 import { maskValue } from './strategies';
 
 declare const MASKED: unique symbol;
@@ -23,6 +24,12 @@ class MaskingPlan {
   ) {}
 
   apply<T extends object>(record: T): Masked<T> {
+    const applied = sqlMaskedWith(record);
+    if (applied) {
+      // Masked by the engine's SQL (Athena): the same bytes already; masking again would change them.
+      if (sameStrategies(applied, this.strategies) || allRedacted(applied)) return record as Masked<T>;
+      throw new C360Error(ErrorCode.Internal, 'The response could not be prepared.');
+    }
     if (this.steps.length === 0) return record as Masked<T>;
     const masked = { ...record } as Record<string, unknown>;
     for (const [field, piiClass, strategy] of this.steps) {
@@ -35,10 +42,12 @@ class MaskingPlan {
 /**
  * The one masking mechanism (SPEC §9): the policy says which strategy a caller gets per PII class
  * and route kind, the source contracts say which fields hold which class. REST applies it through
- * MaskingInterceptor; GraphQL resolvers, exports and quarantine browsing call the same methods.
+ * SnapshotResponseInterceptor; GraphQL resolvers, exports and quarantine browsing call the same methods.
  */
 export class MaskingService {
   private readonly plans = new Map<string, MaskingPlan>();
+  /** The plans of a principal (one object per verified token): no key to build per record. */
+  private readonly byPrincipal = new WeakMap<Principal, Partial<Record<RouteKind, MaskingPlan>>>();
 
   constructor(
     private readonly policy: Policy,
@@ -80,7 +89,16 @@ export class MaskingService {
   }
 
   private planFor(principal: Principal | null, kind: RouteKind): MaskingPlan {
-    const roles = principal?.roles ?? [];
+    if (principal === null) return this.planForRoles([], kind);
+    let plans = this.byPrincipal.get(principal);
+    if (!plans) {
+      plans = {};
+      this.byPrincipal.set(principal, plans);
+    }
+    return (plans[kind] ??= this.planForRoles(principal.roles, kind));
+  }
+
+  private planForRoles(roles: readonly string[], kind: RouteKind): MaskingPlan {
     // JSON keeps role names apart whatever they contain (unknown roles are arbitrary strings).
     const key = `${kind}${JSON.stringify(roles.length > 1 ? [...roles].sort() : roles)}`;
     let plan = this.plans.get(key);

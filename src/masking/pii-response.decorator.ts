@@ -9,7 +9,7 @@ export interface PiiResponseMetadata {
   shape: PiiShape;
 }
 
-/** The handler returns customer PII: masked per caller by MaskingInterceptor with the strategies
+/** The handler returns customer PII: masked per caller by the global SnapshotResponseInterceptor (MaskingService) with the strategies
  *  of `kind`. `shape` says where the records are: the body itself, or each item of `data`
  *  (default: the body for `single`, the items for `list`). */
 export const PiiResponse = (kind: RouteKind, shape?: PiiShape): MethodDecorator =>

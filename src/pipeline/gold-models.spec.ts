@@ -2,7 +2,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../config/config';
-import { loadGoldModels, ModelDefinitionError, modelsFingerprint, orderModels } from './gold-models';
+import {
+  loadGoldModels,
+  ModelDefinitionError,
+  modelsFingerprint,
+  orderModels,
+  scopedModelSql,
+} from './gold-models';
 
 function configWith(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'c360-models-'));
@@ -76,5 +82,18 @@ describe('gold models', () => {
     expect(modelsFingerprint(a, 1)).toBe(modelsFingerprint(load({ 'a.sql': 'select 1 as x' }), 1));
     expect(modelsFingerprint(a, 1)).not.toBe(modelsFingerprint(b, 1));
     expect(modelsFingerprint(a, 1)).not.toBe(modelsFingerprint(a, 2));
+  });
+
+  it('re-aims a shipped model for row-scoped readers: its one input and its as_of replaced', () => {
+    const sql = scopedModelSql('orders_daily', 'fact_orders', '(select 1 as scoped)', '$9');
+    expect(sql).toContain('from (select 1 as scoped) as fact_orders');
+    expect(sql).not.toMatch(/from\s+fact_orders\b/);
+    expect(sql).not.toContain('getvariable');
+    expect(sql).toContain('order_ts <= $9');
+    expect(scopedModelSql('product_performance', 'fact_order_lines', '(select 1)', '$1')).toContain(
+      'from (select 1) as fact_order_lines',
+    );
+    // a model that does not read the input (exactly once) cannot be scoped
+    expect(() => scopedModelSql('orders_daily', 'fact_order_lines', 'x', '$1')).toThrow(ModelDefinitionError);
   });
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../config/config';
 
 /**
  * How a model is kept between runs.
@@ -186,4 +187,35 @@ export function modelsFingerprint(models: GoldModel[], stateVersion: number, con
     hash.update(`${model.name}\n${model.sql}\n`);
   }
   return hash.digest('hex').slice(0, 32);
+}
+
+/** How a gold model names the run's "now" (a served snapshot binds its own as_of instead). */
+const AS_OF_EXPRESSION = "getvariable('as_of')::timestamp";
+const shippedSql = new Map<string, string>();
+
+/**
+ * A shipped gold model (`gold/<model>.sql`) re-aimed for a row-scoped reader: its one
+ * `from <input>` reads `replacement` instead (a relation with the same columns, e.g. only the
+ * in-scope customers' rows) and its as_of is `asOf` (the served snapshot's instant, a parameter).
+ * The serving repositories compute row-scoped aggregates with it, so they cannot drift from gold.
+ */
+export function scopedModelSql(model: string, input: string, replacement: string, asOf: string): string {
+  let sql = shippedSql.get(model);
+  if (sql === undefined) {
+    sql = readFileSync(join(PACKAGE_ROOT, 'gold', `${model}.sql`), 'utf8')
+      .trim()
+      .replace(/;$/, '');
+    shippedSql.set(model, sql);
+  }
+  const from = new RegExp(`\\bfrom\\s+${input}\\b`, 'g');
+  const reads = sql.match(from)?.length ?? 0;
+  if (reads !== 1 || !sql.includes(AS_OF_EXPRESSION)) {
+    throw new ModelDefinitionError(
+      `gold/${model}.sql must read ${input} once (found ${reads}) and use ${AS_OF_EXPRESSION} to serve row-scoped readers`,
+    );
+  }
+  return sql
+    .replace(from, () => `from ${replacement} as ${input}`)
+    .split(AS_OF_EXPRESSION)
+    .join(asOf);
 }

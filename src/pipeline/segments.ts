@@ -89,9 +89,21 @@ export function segmentSql(config: SegmentConfig): string[] {
   ];
 }
 
-/** Exact money average rounded half away from zero to cents. */
+/**
+ * Exact money average rounded half away from zero to cents: `total` is an exact decimal with at
+ * most 4 places, taken as k = total·10⁴ in integer ten-thousandths; cents = ⌊(|k| + 50n) / 100n⌋.
+ * Below 10¹¹ (|k| < 10¹⁵ < 2⁵⁰) k is recovered exactly from a double — the conversion's error is
+ * under 3·2⁻⁵³·|k| < 0.4 — and the division runs on BIGINT; that is an order of magnitude faster
+ * than the HUGEINT decimal arithmetic, which remains for larger totals. Same result either way.
+ */
 export const MONEY_AVG_MACRO = `create or replace temp macro money_avg(total, n) as
   case when n > 0 then
-    ((sign((total * 10000)::hugeint) * ((abs((total * 10000)::hugeint) + 50 * n) // (100 * n)))::decimal(38, 0)
-      * 0.01::decimal(3, 2))::decimal(18, 2)
+    case when abs(total) < 100000000000 then
+      ((sign(round(total::double * 10000)::bigint)
+        * ((abs(round(total::double * 10000)::bigint) + 50 * n) // (100 * n)))::decimal(18, 0)
+        * 0.01::decimal(3, 2))::decimal(18, 2)
+    else
+      ((sign((total * 10000)::hugeint) * ((abs((total * 10000)::hugeint) + 50 * n) // (100 * n)))::decimal(38, 0)
+        * 0.01::decimal(3, 2))::decimal(18, 2)
+    end
   end`;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { RowScope } from '../auth/row-scope';
+import { scopedModelSql } from '../pipeline/gold-models';
 import { ServedSnapshot } from '../serving/served-snapshot';
 import { scopeCondition, SqlParams, timestampParam } from '../serving/sql';
 import { ProductRow, ProductSort } from './models/product.model';
@@ -9,46 +10,16 @@ const COLUMNS = `product_id, cast(product_sk as varchar) as product_sk, name, ca
   units, revenue, orders, customers, revenue_rank`;
 
 /**
- * `perf`: product_performance, or for a scoped caller the same model (gold/product_performance.sql)
- * over the lines of in-scope customers (by their current country).
+ * `perf`: product_performance, or for a scoped caller the same model — gold/product_performance.sql
+ * itself — over the lines of in-scope customers (by their current country) as of the snapshot.
  */
 function performance(snapshot: ServedSnapshot, scope: RowScope, params: SqlParams): string {
   if (!scope.restricted) return 'perf as (select * from product_performance)';
-  return `scoped_customers as (
-      select customer_id from customer_360 where ${scopeCondition(scope, params)}
-    ),
-    counted_lines as (
-      select l.*
-      from fact_order_lines l
-      semi join scoped_customers c on c.customer_id = l.customer_id
-      where l.is_counted and l.order_ts <= ${timestampParam(params, snapshot.asOf)}
-    ),
-    sales as (
-      select
-        product_id,
-        sum(quantity) as units,
-        sum(line_amount) as revenue,
-        count(distinct order_id) as orders,
-        count(distinct customer_id) as customers
-      from counted_lines
-      group by product_id
-    ),
-    perf as (
-      select
-        p.product_id,
-        p.product_sk,
-        p.name,
-        p.category,
-        p.brand,
-        round(p.unit_price, 2)::decimal(18, 2) as unit_price,
-        coalesce(s.units, 0)::bigint as units,
-        round(coalesce(s.revenue, 0), 2)::decimal(18, 2) as revenue,
-        coalesce(s.orders, 0)::bigint as orders,
-        coalesce(s.customers, 0)::bigint as customers,
-        rank() over (order by coalesce(s.revenue, 0) desc)::integer as revenue_rank
-      from dim_product p
-      left join sales s on s.product_id = p.product_id
-    )`;
+  const lines = `(select l.* from fact_order_lines l
+      semi join (select customer_id from customer_360 where ${scopeCondition(scope, params)}) c
+        on c.customer_id = l.customer_id)`;
+  return `perf as (${scopedModelSql('product_performance', 'fact_order_lines', lines, timestampParam(params, snapshot.asOf))}
+)`;
 }
 
 const ORDER_BY: Record<ProductSort, string> = {

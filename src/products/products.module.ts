@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { AthenaProductsRepository } from '../athena/athena-aggregates.repository';
+import { engineRepository } from '../athena/athena.module';
 import { DuckDbProductsRepository } from './duckdb-products.repository';
 import { ProductsController } from './products.controller';
 import { ProductsRepository } from './products.repository';
@@ -11,7 +13,7 @@ import { ProductsService } from './products.service';
     ProductsService,
     ProductsResolver,
     ProductConnectionResolver,
-    { provide: ProductsRepository, useClass: DuckDbProductsRepository },
+    engineRepository(ProductsRepository, DuckDbProductsRepository, (e) => new AthenaProductsRepository(e)),
   ],
   exports: [ProductsService],
 })

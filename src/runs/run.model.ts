@@ -80,6 +80,14 @@ export interface RunPlan {
   changed_customers: number | null;
   /** Table models an incremental run kept from the base snapshot (nothing they read changed). */
   kept_models?: string[];
+  /** The publish step's build of serve.sqlite: from scratch or the changed customers only. */
+  serving_store?: {
+    build: 'full' | 'incremental';
+    ms: number;
+    rows: number;
+    customers: number | null;
+    bytes: number;
+  };
 }
 
 /** A pipeline run as `GET /v1/admin/runs/{id}` returns it (SPEC §7). */

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { AthenaSegmentsRepository } from '../athena/athena-aggregates.repository';
+import { engineRepository } from '../athena/athena.module';
 import { DuckDbSegmentsRepository } from './duckdb-segments.repository';
 import { SegmentsRepository } from './segments.repository';
 import { SegmentsController } from './segments.controller';
@@ -10,7 +12,7 @@ import { SegmentsService } from './segments.service';
   providers: [
     SegmentsService,
     SegmentsResolver,
-    { provide: SegmentsRepository, useClass: DuckDbSegmentsRepository },
+    engineRepository(SegmentsRepository, DuckDbSegmentsRepository, (e) => new AthenaSegmentsRepository(e)),
   ],
 })
 export class SegmentsModule {}

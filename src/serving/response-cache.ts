@@ -1,7 +1,9 @@
-import { Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
+import { Injectable, Optional } from '@nestjs/common';
+import { hash } from 'node:crypto';
+import { Counter } from 'prom-client';
 import { Principal } from '../auth/principal';
 import { C360Config } from '../config/config';
+import { METRICS_PREFIX, MetricsService } from '../observability/metrics.service';
 import { SnapshotReaderService } from './snapshot-reader.service';
 
 /** A serialised response, ready to send again. */
@@ -10,6 +12,8 @@ export interface CachedResponse {
   body: string;
   /** Strong validator of `body` (quoted, as sent in ETag). */
   etag: string;
+  /** The answer before serialisation, where the transport re-serialises it (GraphQL). */
+  value?: unknown;
 }
 
 const BYTES_PER_MB = 1024 * 1024;
@@ -30,7 +34,8 @@ export function callerKeyOf(principal: Principal): string {
 
 export function serialise(snapshotId: string, body: unknown): CachedResponse {
   const text = JSON.stringify(body);
-  const etag = `"${createHash('sha1').update(snapshotId).update('\n').update(text).digest('base64url')}"`;
+  // One-shot hash: no Hash object per response (same digest as hashing the parts in turn).
+  const etag = `"${hash('sha1', `${snapshotId}\n${text}`, 'base64url')}"`;
   return { snapshotId, body: text, etag };
 }
 
@@ -50,9 +55,29 @@ export class ResponseCache {
   constructor(
     config: C360Config,
     private readonly reader: SnapshotReaderService,
+    @Optional() metrics?: MetricsService,
   ) {
     this.maxBytes = config.get('responseCacheMb') * BYTES_PER_MB;
     reader.onPublish(() => this.clear());
+    if (metrics) this.register(metrics);
+  }
+
+  /** Hits and misses as Prometheus counters (read when scraped; benchmarks report the hit share). */
+  private register(metrics: MetricsService): void {
+    const count = (outcome: 'hits' | 'misses', help: string): void => {
+      const read = (): number => this[outcome];
+      new Counter({
+        name: `${METRICS_PREFIX}response_cache_${outcome}_total`,
+        help,
+        registers: [metrics.registry],
+        collect() {
+          this.reset();
+          this.inc(read());
+        },
+      });
+    };
+    count('hits', 'Cacheable reads (REST GETs, GraphQL queries) answered from the response cache');
+    count('misses', 'Cacheable reads that had to be computed');
   }
 
   get enabled(): boolean {

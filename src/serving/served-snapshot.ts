@@ -1,9 +1,21 @@
 import { DuckDBConnection, DuckDBInstance, DuckDBPreparedStatement, DuckDBValue } from '@duckdb/node-api';
+import { dirname, join } from 'node:path';
+import { rootLogger } from '../common/logger';
+import { safeMessage } from '../common/safe-message';
 import { connect, execute, openDuckDb, Row, SqlParam, toJsonScalar } from '../duckdb/duckdb';
 import { MONEY_AVG_MACRO } from '../pipeline/segments';
+import { ServingStore } from '../serving-store/serving-store';
+import { SERVING_STORE_FILE } from '../serving-store/serving-store.schema';
 import { ActiveSnapshot, SnapshotManifest } from '../snapshots/snapshot.model';
 
 const POOL_SIZE = 4;
+/** With a serving store DuckDB answers only aggregates over small gold tables. */
+const DUCKDB_MEMORY_WITH_STORE = '512MB';
+
+export interface ServedSnapshotOptions {
+  /** Read point and keyset queries from the snapshot's serve.sqlite when it has one (default). */
+  servingStore?: boolean;
+}
 /** Prepared statements kept per connection (statement texts vary with IN-list lengths). */
 const STATEMENTS_PER_CONNECTION = 128;
 
@@ -11,6 +23,19 @@ const STATEMENTS_PER_CONNECTION = 128;
 interface PooledConnection {
   connection: DuckDBConnection;
   statements: Map<string, DuckDBPreparedStatement>;
+}
+
+/** The snapshot's serving store; a store that cannot be opened leaves every read on DuckDB. */
+function openStore(duckDbPath: string, snapshotId: string): ServingStore | null {
+  try {
+    return ServingStore.open(join(dirname(duckDbPath), SERVING_STORE_FILE), snapshotId);
+  } catch (error) {
+    rootLogger().warn(
+      { snapshot_id: snapshotId, err: safeMessage(error) },
+      'serving store unreadable: reads go through DuckDB',
+    );
+    return null;
+  }
 }
 
 /**
@@ -34,6 +59,8 @@ export class ServedSnapshot {
     readonly manifest: SnapshotManifest,
     private readonly instance: DuckDBInstance,
     private readonly pool: PooledConnection[],
+    /** The snapshot's SQLite serving store; null: every read goes through DuckDB. */
+    readonly store: ServingStore | null = null,
   ) {
     this.idle = [...pool];
   }
@@ -42,8 +69,20 @@ export class ServedSnapshot {
     path: string,
     active: ActiveSnapshot,
     manifest: SnapshotManifest,
+    options: ServedSnapshotOptions = {},
   ): Promise<ServedSnapshot> {
-    const instance = await openDuckDb(path, { readOnly: true });
+    const store =
+      options.servingStore !== false && manifest.serving_store ? openStore(path, active.snapshot_id) : null;
+    let instance: DuckDBInstance;
+    try {
+      instance = await openDuckDb(path, {
+        readOnly: true,
+        memoryLimit: store ? DUCKDB_MEMORY_WITH_STORE : undefined,
+      });
+    } catch (error) {
+      store?.close();
+      throw error;
+    }
     const pool: PooledConnection[] = [];
     try {
       for (let i = 0; i < POOL_SIZE; i++) {
@@ -55,9 +94,10 @@ export class ServedSnapshot {
     } catch (error) {
       for (const pooled of pool) pooled.connection.closeSync();
       instance.closeSync();
+      store?.close();
       throw error;
     }
-    return new ServedSnapshot(active, manifest, instance, pool);
+    return new ServedSnapshot(active, manifest, instance, pool, store);
   }
 
   get active(): ActiveSnapshot {
@@ -89,6 +129,12 @@ export class ServedSnapshot {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** Counts a statement run on the serving store (tests count queries per request). */
+  countQuery(): void {
+    if (this.closed) throw new Error('snapshot is closed');
+    this.queries++;
   }
 
   /** Runs one parameterised statement; values are always bound, never spliced. */
@@ -165,5 +211,6 @@ export class ServedSnapshot {
       pooled.connection.closeSync();
     }
     this.instance.closeSync();
+    this.store?.close();
   }
 }

@@ -1,9 +1,10 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, OnModuleDestroy, Optional } from '@nestjs/common';
 import { watch, FSWatcher } from 'node:fs';
 import { C360Error, ErrorCode } from '../common/errors';
 import { rootLogger } from '../common/logger';
+import { C360Config } from '../config/config';
 import { SnapshotStore } from '../snapshots/snapshot.store';
-import { ServedSnapshot } from './served-snapshot';
+import { ServedSnapshot, ServedSnapshotOptions } from './served-snapshot';
 
 const POLL_MS = 1000;
 /** Earlier snapshots kept open for cursors issued on them (besides the current one). */
@@ -35,7 +36,14 @@ export class SnapshotReaderService implements OnModuleDestroy {
   private readonly recent = new Map<string, Recent>();
   private readonly opening = new Map<string, Promise<ServedSnapshot | null>>();
 
-  constructor(private readonly store: SnapshotStore) {}
+  private readonly openOptions: ServedSnapshotOptions;
+
+  constructor(
+    private readonly store: SnapshotStore,
+    @Optional() config?: C360Config,
+  ) {
+    this.openOptions = { servingStore: (config?.get('servingStore') ?? 'sqlite') === 'sqlite' };
+  }
 
   /** Opens the active snapshot (if any) and starts watching for publishes. */
   async start(): Promise<void> {
@@ -132,6 +140,7 @@ export class SnapshotReaderService implements OnModuleDestroy {
           this.store.serveDbPath(snapshotId),
           { snapshot_id: snapshotId, published_at: manifest.created_at },
           manifest,
+          this.openOptions,
         );
         if (this.current?.id === snapshotId) {
           // Became current again (a rollback) while opening.
@@ -179,11 +188,19 @@ export class SnapshotReaderService implements OnModuleDestroy {
       kept?.snapshot.reactivate(active);
       const opened =
         kept?.snapshot ??
-        (await ServedSnapshot.open(this.store.serveDbPath(active.snapshot_id), active, manifest));
+        (await ServedSnapshot.open(
+          this.store.serveDbPath(active.snapshot_id),
+          active,
+          manifest,
+          this.openOptions,
+        ));
       const previous = this.current;
       this.current = opened;
       if (previous) this.keepRecent(previous);
-      rootLogger().info({ snapshot_id: opened.id, previous: previous?.id ?? null }, 'serving snapshot');
+      rootLogger().info(
+        { snapshot_id: opened.id, previous: previous?.id ?? null, serving_store: opened.store !== null },
+        'serving snapshot',
+      );
       for (const listener of this.listeners) listener(opened);
     } catch (error) {
       rootLogger().error(

@@ -59,9 +59,16 @@ export class SnapshotStore {
     }
   }
 
-  /** Points ACTIVE at a complete snapshot. */
+  /** Points ACTIVE at a complete snapshot: its manifest, database and (when the manifest names
+   *  one) its serving store. */
   activate(id: string, now = new Date()): ActiveSnapshot {
-    if (!this.readManifest(id) || !existsSync(this.serveDbPath(id))) {
+    const manifest = this.readManifest(id);
+    const store = manifest?.serving_store;
+    if (
+      !manifest ||
+      !existsSync(this.serveDbPath(id)) ||
+      (store && !existsSync(join(this.directory(id), store.file)))
+    ) {
       throw new Error(`snapshot ${id} is not complete`);
     }
     const active: ActiveSnapshot = { snapshot_id: id, published_at: now.toISOString() };

@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { recordProcessOutput } from './log-capture';
 
 export const CLI = join(__dirname, '..', '..', 'bin', 'c360.js');
 
@@ -17,6 +18,7 @@ export function runCli(args: string[], env: Record<string, string> = {}, cwd?: s
     encoding: 'utf8',
     timeout: 120_000,
   });
+  recordProcessOutput(`cli-${args[0] ?? 'c360'}`, `${result.stdout ?? ''}\n${result.stderr ?? ''}`);
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -29,6 +31,9 @@ export function runCliAsync(args: string[], env: Record<string, string> = {}): P
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
+    child.on('close', (status) => {
+      recordProcessOutput(`cli-${args[0] ?? 'c360'}`, `${stdout}\n${stderr}`);
+      resolve({ status, stdout, stderr });
+    });
   });
 }

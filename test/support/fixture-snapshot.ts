@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DataDirs } from '../../src/common/data-dirs';
 import { connect, execute, openDuckDb, SqlParam } from '../../src/duckdb/duckdb';
 import { SnapshotStore } from '../../src/snapshots/snapshot.store';
+import { PII_FIELDS, recordPii } from './log-capture';
 
 export const FIXTURE_AS_OF = '2025-06-30T00:00:00Z';
 export const FIXTURE_SEGMENTS = [
@@ -180,6 +181,8 @@ export async function createFixtureSnapshot(
   const dirs = new DataDirs(dataDir);
   dirs.ensure();
   const customers = options.customers ?? fixtureCustomers();
+  // The log scan looks for these values in every service's logs.
+  recordPii(customers.flatMap((c) => PII_FIELDS.map((field) => c[field])));
   const cleanup = (): void => rmSync(dataDir, { recursive: true, force: true });
   if (options.publish === false) return { dataDir, snapshotId: '', customers, cleanup };
 

@@ -8,6 +8,7 @@ import { BuildCoordinator, TriggerRequest } from '../../src/pipeline/build-coord
 import { RunRecord } from '../../src/runs/run.model';
 import { RunStore } from '../../src/runs/run.store';
 import { SnapshotStore } from '../../src/snapshots/snapshot.store';
+import { harvestPii } from './log-capture';
 
 export const TEST_SECRET = 'test-secret-0123456789abcdef';
 
@@ -60,6 +61,8 @@ export class PipelineHarness {
   }
 
   cleanup(): void {
+    // The log scan looks for the PII of the data this harness built from.
+    harvestPii(this.dirs.landing);
     rmSync(this.root, { recursive: true, force: true });
   }
 }

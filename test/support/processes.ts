@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { CLI } from './cli';
+import { processLogAppender } from './log-capture';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -32,8 +33,15 @@ export async function startServer(args: string[], env: Record<string, string>): 
     },
   });
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const capture = processLogAppender(`c360-${args[0] ?? 'process'}`);
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    capture(chunk);
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    capture(chunk);
+  });
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
     if (child.exitCode !== null) throw new Error(`c360 ${args.join(' ')} exited: ${output}`);

@@ -6,6 +6,7 @@ import { setLogLevel } from '../../src/common/logger';
 import { C360Config, PACKAGE_ROOT } from '../../src/config/config';
 import { SnapshotReaderService } from '../../src/serving/snapshot-reader.service';
 import { buildSampleSnapshot } from './built-snapshot';
+import { logDir } from './log-capture';
 import { createFixtureSnapshot, FixtureCustomer, FixtureSnapshot } from './fixture-snapshot';
 
 export const TEST_JWT_SECRET = 'test-secret-for-c360-e2e-0123456789';
@@ -72,7 +73,8 @@ export async function startTestApp(
     bodyLimit?: number;
   } = {},
 ): Promise<TestApp> {
-  setLogLevel('silent');
+  // Logs are captured to the run's log directory for the leak scan when it is set.
+  if (!logDir()) setLogLevel('silent');
   const fixture = options.build
     ? await buildSampleSnapshot(options.build)
     : await createFixtureSnapshot({ publish: options.publish, customers: options.customers });

@@ -31,14 +31,66 @@ export function validationErrorToProblem(errors: ValidationError[]): C360Error {
   });
 }
 
-/** Nest treats a JSON `null` body like no body at all; c360 refuses it like any non-object body. */
+/** Validated query DTOs remembered per DTO class and raw query. */
+const MEMO_SIZE = 2048;
+const MAX_MEMO_KEY = 1024;
+
+/** A copy the handler may change without touching the remembered instance (DTO fields are
+ *  scalars, arrays of strings and dates). */
+function copyOf(instance: object): object {
+  const copy = Object.create(Object.getPrototypeOf(instance) as object | null) as Record<string, unknown>;
+  for (const [name, field] of Object.entries(instance)) {
+    copy[name] = Array.isArray(field) ? [...field] : field instanceof Date ? new Date(field) : field;
+  }
+  return copy;
+}
+
+/**
+ * Nest treats a JSON `null` body like no body at all; c360 refuses it like any non-object body.
+ * Query strings that validated once are not run through class-transformer and class-validator
+ * again: validation is a pure function of the DTO class and the raw strings, and on hot routes the
+ * same few queries (`?segment=…&limit=50`, none at all) repeat. Path parameters (ids) rarely repeat
+ * and are validated every time. Failures are not remembered, so every refusal is built as before.
+ */
 class StrictValidationPipe extends ValidationPipe {
+  private readonly memo = new WeakMap<object, Map<string, object>>();
+
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type === 'body' && value === null) {
       throw new C360Error(ErrorCode.InvalidBody, 'The request body must be a JSON object.');
     }
-    return super.transform(value, metadata);
+    const metatype = metadata.metatype;
+    if (metadata.type !== 'query' || !metatype || !isStringRecord(value)) {
+      return super.transform(value, metadata);
+    }
+    const key = JSON.stringify(value);
+    if (key.length > MAX_MEMO_KEY) return super.transform(value, metadata);
+    let known = this.memo.get(metatype);
+    const hit = known?.get(key);
+    if (hit !== undefined) return copyOf(hit);
+    const result = (await super.transform(value, metadata)) as unknown;
+    // Only DTO instances (a class with validation) are remembered; anything else passes as is.
+    if (typeof result === 'object' && result !== null && result !== value) {
+      if (!known) {
+        known = new Map();
+        this.memo.set(metatype, known);
+      }
+      if (known.size >= MEMO_SIZE) known.clear();
+      known.set(key, copyOf(result));
+    }
+    return result;
   }
+}
+
+/** A parsed query string: string values or lists of strings. */
+function isStringRecord(value: unknown): value is Record<string, string | string[]> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  for (const field of Object.values(value as Record<string, unknown>)) {
+    if (typeof field === 'string') continue;
+    if (Array.isArray(field) && field.every((item) => typeof item === 'string')) continue;
+    return false;
+  }
+  return true;
 }
 
 /** A 400 for a query parameter the route does not take, naming it when it is well-formed. */

@@ -111,12 +111,27 @@ export function ValidateMoney(description: string): PropertyDecorator {
   );
 }
 
-/** A path identifier: printable, no spaces or control characters, at most 64 characters. */
+/**
+ * What an identifier (customer, order, product id) may look like on the API: 1–64 ASCII letters,
+ * digits and `_ . : @ + = -`, starting with a letter or digit. Anything else (quotes, semicolons,
+ * spaces, other scripts, control characters) is a 400 before it reaches a query.
+ */
+export const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9_.:@+=-]{0,63}$/;
+export const IDENTIFIER_RULE = '1–64 letters, digits or _ . : @ + = -, starting with a letter or digit';
+
+/**
+ * A category name as a filter: 1–64 letters (any script), digits, spaces and `& , . / + -`,
+ * starting with a letter or digit. Quotes, semicolons, wildcards and control characters are a 400.
+ */
+export const CATEGORY = /^[\p{L}\p{N}][\p{L}\p{N} &,./+-]{0,63}$/u;
+export const CATEGORY_RULE = '1–64 letters, digits, spaces or & , . / + -, starting with a letter or digit';
+
+/** A path identifier (see IDENTIFIER). */
 export function ValidateIdentifier(description: string): PropertyDecorator {
   return applyDecorators(
     IsString(),
-    Matches(/^[^\p{C}\s]{1,64}$/u, { message: '$property must be 1–64 printable characters without spaces' }),
-    ApiProperty({ type: String, description, maxLength: 64 }),
+    Matches(IDENTIFIER, { message: `$property must be ${IDENTIFIER_RULE}` }),
+    ApiProperty({ type: String, description, maxLength: 64, pattern: IDENTIFIER.source }),
   );
 }
 

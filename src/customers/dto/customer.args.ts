@@ -14,7 +14,12 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { Type } from 'class-transformer';
-import { ValidateGraphqlCursor, ValidateGraphqlFirst } from '../../common/validation/validators';
+import {
+  IDENTIFIER,
+  IDENTIFIER_RULE,
+  ValidateGraphqlCursor,
+  ValidateGraphqlFirst,
+} from '../../common/validation/validators';
 import { DateTimeScalar } from '../../graphql/scalars';
 import { CustomerSort } from '../customer-sort';
 
@@ -88,7 +93,7 @@ export class CustomerFilterInput {
 export class CustomerArgs {
   @Field(() => ID)
   @IsString()
-  @Matches(/^[^\p{C}\s]{1,64}$/u, { message: 'id must be 1–64 printable characters without spaces' })
+  @Matches(IDENTIFIER, { message: `id must be ${IDENTIFIER_RULE}` })
   id!: string;
 
   @Field(() => DateTimeScalar, {

@@ -1,12 +1,58 @@
 import { statSync } from 'node:fs';
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
+import { buildServingStore } from '../../serving-store/serving-store.builder';
+import { SERVING_STORE_VERSION } from '../../serving-store/serving-store.schema';
+import { ServingStoreManifest } from '../../snapshots/snapshot.model';
+import { SnapshotWriter } from '../../snapshots/snapshot-writer';
+import { CHANGED_CUSTOMERS } from '../changed-customers';
 import { checksFingerprint } from '../dq-checks';
 import { bookkeeping, RunContext, StepResult } from '../run-context';
 import { segmentNames } from '../segments';
 
 /**
+ * Builds the candidate's serve.sqlite (point and keyset reads). An incremental run whose base
+ * snapshot has a store of the same layout copies it and replaces only the customers whose rows
+ * changed; otherwise the store is written from scratch. The timing is recorded on the run plan.
+ */
+async function servingStoreStep(
+  ctx: RunContext,
+  writer: SnapshotWriter,
+  snapshotId: string,
+): Promise<ServingStoreManifest> {
+  const baseId = ctx.plan.kind === 'incremental' ? (ctx.base?.snapshot_id ?? null) : null;
+  const baseStore = baseId ? ctx.snapshots.readManifest(baseId)?.serving_store : null;
+  const incremental =
+    baseId && baseStore?.version === SERVING_STORE_VERSION
+      ? {
+          baseSqlite: join(ctx.snapshots.directory(baseId), baseStore.file),
+          baseDuckDb: ctx.snapshots.serveDbPath(baseId),
+          changedCustomers: `memory.main.${CHANGED_CUSTOMERS}`,
+          // as_of moved: every customer's recency changed
+          rewriteCustomers: ctx.base !== null && new Date(ctx.base.as_of).getTime() !== ctx.asOf.getTime(),
+        }
+      : null;
+  const built = await buildServingStore(ctx.connection, {
+    directory: ctx.snapshots.directory(snapshotId),
+    snapshotId,
+    qualified: (table) => writer.qualified(table),
+    incremental,
+    signal: ctx.signal,
+  });
+  ctx.plan.serving_store = {
+    build: built.build,
+    ms: built.ms,
+    rows: built.rows,
+    customers: built.customers,
+    bytes: built.bytes,
+  };
+  ctx.run.plan = ctx.plan;
+  ctx.log.info({ serving_store: ctx.plan.serving_store, tables: built.tables }, 'serving store built');
+  return built;
+}
+
+/**
  * Makes the candidate snapshot the served one and commits the run, in an order that survives a
- * crash at any point: the manifest completes the snapshot; the gold state pointer then names it
+ * crash at any point: the serving store is built and synced; the manifest completes the snapshot; the gold state pointer then names it
  * (the next incremental run continues from it); ACTIVE.json is replaced atomically; the registry
  * commits the run's loads last. Dying after the pointer but before the registry commit means the
  * next run re-reads the same files onto this snapshot, which changes nothing.
@@ -15,6 +61,7 @@ export async function publishStep(ctx: RunContext): Promise<StepResult> {
   const { writer, snapshotId } = ctx;
   if (!writer || !snapshotId) throw new Error('publish without a candidate snapshot');
   const tables = await bookkeeping(ctx, () => writer.tableRows(ctx.models.map((m) => m.name)));
+  const servingStore = await servingStoreStep(ctx, writer, snapshotId);
   await writer.close();
   ctx.snapshots.writeManifest({
     snapshot_id: snapshotId,
@@ -26,6 +73,7 @@ export async function publishStep(ctx: RunContext): Promise<StepResult> {
     internal_tables: ctx.models.filter((m) => m.internal).map((m) => m.name),
     build: ctx.plan.kind,
     base_snapshot_id: ctx.plan.base_snapshot_id,
+    serving_store: servingStore,
   });
   await ctx.gold.write({
     snapshot_id: snapshotId,

@@ -1,9 +1,13 @@
 import { ArgsType, Field, ID, registerEnumType } from '@nestjs/graphql';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEnum, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsEnum, IsOptional, IsString, Matches } from 'class-validator';
 import { PageQueryDto } from '../../common/pagination/page.query.dto';
 import {
+  CATEGORY,
+  CATEGORY_RULE,
+  IDENTIFIER,
+  IDENTIFIER_RULE,
   ValidateGraphqlCursor,
   ValidateGraphqlFirst,
   ValidateIdentifier,
@@ -20,11 +24,16 @@ export class ListProductsQueryDto extends PageQueryDto {
   @IsEnum(ProductSort, { message: `sort must be one of ${Object.values(ProductSort).join(', ')}` })
   sort: ProductSort = ProductSort.ProductId;
 
-  @ApiPropertyOptional({ type: String, description: 'Exact category', example: 'books' })
+  @ApiPropertyOptional({
+    type: String,
+    description: 'Exact category',
+    example: 'Books',
+    pattern: CATEGORY.source,
+  })
   @IsOptional()
   @Transform(({ value }) => lastValue(value))
   @IsString()
-  @MaxLength(128)
+  @Matches(CATEGORY, { message: `category must be ${CATEGORY_RULE}` })
   category?: string;
 }
 
@@ -52,7 +61,7 @@ export class ProductsArgs {
   @Field(() => String, { nullable: true, description: 'Exact category' })
   @IsOptional()
   @IsString()
-  @MaxLength(128)
+  @Matches(CATEGORY, { message: `category must be ${CATEGORY_RULE}` })
   category?: string | null;
 
   @ValidateGraphqlFirst(50)
@@ -66,6 +75,6 @@ export class ProductsArgs {
 export class ProductArgs {
   @Field(() => ID)
   @IsString()
-  @Matches(/^[^\p{C}\s]{1,64}$/u, { message: 'id must be 1–64 printable characters without spaces' })
+  @Matches(IDENTIFIER, { message: `id must be ${IDENTIFIER_RULE}` })
   id!: string;
 }

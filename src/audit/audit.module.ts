@@ -1,0 +1,24 @@
+import { Global, Module } from '@nestjs/common';
+import { DataDirs } from '../common/data-dirs';
+import { C360Config } from '../config/config';
+import { AuditInterceptor } from './audit.interceptor';
+import { AuditStore } from './audit.store';
+
+/** Segments the audit budget is split into (see AuditStore). */
+const AUDIT_FILES = 8;
+
+/** The audit log and the global interceptor that writes it. */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: AuditStore,
+      useFactory: (config: C360Config, dirs: DataDirs) =>
+        new AuditStore(dirs, Math.floor((config.get('auditMaxMb') * 1024 * 1024) / AUDIT_FILES)),
+      inject: [C360Config, DataDirs],
+    },
+    AuditInterceptor,
+  ],
+  exports: [AuditStore, AuditInterceptor],
+})
+export class AuditModule {}

@@ -1,0 +1,151 @@
+import { Injectable } from '@nestjs/common';
+import { ServedSnapshot } from '../serving/served-snapshot';
+import { ServingStore } from '../serving-store/serving-store';
+import { instantMicros } from '../serving-store/store-values';
+import { DuckDbEventsRepository, DuckDbOrdersRepository } from './duckdb-facts.repository';
+import { EventRow } from './models/event.model';
+import { OrderLineRow, OrderRow } from './models/order.model';
+import {
+  EventsRepository,
+  FactCountRequest,
+  FactPageRequest,
+  OrderRef,
+  OrdersRepository,
+  Tagged,
+} from './orders.repository';
+
+interface FactTable {
+  table: string;
+  ts: string;
+  id: string;
+  columns: string;
+}
+
+// Column lists in the DuckDB repositories' order: the JSON bytes follow it.
+const ORDERS: FactTable = {
+  table: 'orders',
+  ts: 'order_ts',
+  id: 'order_id',
+  columns:
+    'order_id, customer_id, customer_sk, order_ts, order_date, status, is_counted, channel, currency, ' +
+    'updated_at, line_count, order_amount',
+};
+
+const EVENTS: FactTable = {
+  table: 'events',
+  ts: 'event_ts',
+  id: 'event_id',
+  columns: 'event_id, customer_id, customer_sk, event_ts, event_type, session_id, device, product_id',
+};
+
+/** Newest first within one customer: a backwards walk of the primary key (customer_id, ts, id). */
+function pageSql(fact: FactTable, keyset: boolean): string {
+  return `select ${fact.columns} from ${fact.table}
+    where customer_id = ? and ${fact.ts} <= ?${keyset ? ` and (${fact.ts}, ${fact.id}) < (?, ?)` : ''}
+    order by ${fact.ts} desc, ${fact.id} desc
+    limit ?`;
+}
+
+function pages<T>(
+  snapshot: ServedSnapshot,
+  store: ServingStore,
+  fact: FactTable,
+  requests: readonly FactPageRequest[],
+  limit: number,
+): Promise<Array<Tagged<T>>> {
+  return run(snapshot, () => {
+    const result: Array<Tagged<T>> = [];
+    requests.forEach((r, request) => {
+      const params: Array<string | number> = [r.customerId, instantMicros(r.until)];
+      if (r.after) params.push(instantMicros(r.after.ts), r.after.id);
+      params.push(limit);
+      for (const row of store.all<T>(pageSql(fact, r.after !== null), params))
+        result.push({ request, ...row });
+    });
+    return result;
+  });
+}
+
+function counts(
+  snapshot: ServedSnapshot,
+  store: ServingStore,
+  fact: FactTable,
+  requests: readonly FactCountRequest[],
+): Promise<number[]> {
+  const sql = `select count(*) from ${fact.table} where customer_id = ? and ${fact.ts} <= ?`;
+  return run(snapshot, () =>
+    requests.map((r) => Number(store.values(sql, [r.customerId, instantMicros(r.until)])[0][0])),
+  );
+}
+
+function run<T>(snapshot: ServedSnapshot, read: () => T): Promise<T> {
+  try {
+    snapshot.countQuery();
+    return Promise.resolve(read());
+  } catch (error) {
+    return Promise.reject(error as Error);
+  }
+}
+
+const LINES_SQL = `select order_id, line_no, product_id, quantity, unit_price, discount, line_amount
+  from order_lines where customer_id = ? and order_id = ? order by line_no`;
+
+/** fact_orders and fact_order_lines on the SQLite serving store (DuckDB without one). */
+@Injectable()
+export class SqliteOrdersRepository extends OrdersRepository {
+  constructor(private readonly duckdb: DuckDbOrdersRepository = new DuckDbOrdersRepository()) {
+    super();
+  }
+
+  pages(
+    snapshot: ServedSnapshot,
+    requests: readonly FactPageRequest[],
+    limit: number,
+  ): Promise<Array<Tagged<OrderRow>>> {
+    const store = snapshot.store;
+    if (!store) return this.duckdb.pages(snapshot, requests, limit);
+    return pages<OrderRow>(snapshot, store, ORDERS, requests, limit);
+  }
+
+  counts(snapshot: ServedSnapshot, requests: readonly FactCountRequest[]): Promise<number[]> {
+    const store = snapshot.store;
+    if (!store) return this.duckdb.counts(snapshot, requests);
+    return counts(snapshot, store, ORDERS, requests);
+  }
+
+  lines(snapshot: ServedSnapshot, orders: readonly OrderRef[]): Promise<OrderLineRow[]> {
+    const store = snapshot.store;
+    if (!store) return this.duckdb.lines(snapshot, orders);
+    return run(snapshot, () => {
+      const rows = orders.flatMap((o) => store.all<OrderLineRow>(LINES_SQL, [o.customerId, o.orderId]));
+      // one result in (order_id, line_no) order, as the DuckDB join returns it
+      return rows.sort((a, b) =>
+        a.order_id === b.order_id ? a.line_no - b.line_no : a.order_id < b.order_id ? -1 : 1,
+      );
+    });
+  }
+}
+
+/** fact_events on the SQLite serving store (DuckDB without one). */
+@Injectable()
+export class SqliteEventsRepository extends EventsRepository {
+  constructor(private readonly duckdb: DuckDbEventsRepository = new DuckDbEventsRepository()) {
+    super();
+  }
+
+  pages(
+    snapshot: ServedSnapshot,
+    requests: readonly FactPageRequest[],
+    limit: number,
+  ): Promise<Array<Tagged<EventRow>>> {
+    const store = snapshot.store;
+    if (!store) return this.duckdb.pages(snapshot, requests, limit);
+    return pages<EventRow>(snapshot, store, EVENTS, requests, limit);
+  }
+
+  counts(snapshot: ServedSnapshot, requests: readonly FactCountRequest[]): Promise<number[]> {
+    const store = snapshot.store;
+    if (!store) return this.duckdb.counts(snapshot, requests);
+    return counts(snapshot, store, EVENTS, requests);
+  }
+}
