@@ -105,12 +105,15 @@ async function handle(
 }
 
 async function main(): Promise<void> {
-  const [path, port] = process.argv.slice(2);
+  // `duckdb`: every read on DuckDB (issue 5's plain DuckDB floor); otherwise the snapshot's
+  // serving store answers point and keyset reads, as in the API
+  const [path, port, engine] = process.argv.slice(2);
   const manifest = JSON.parse(readFileSync(join(dirname(path), 'manifest.json'), 'utf8')) as SnapshotManifest;
   const snapshot = await ServedSnapshot.open(
     path,
     { snapshot_id: manifest.snapshot_id, published_at: manifest.created_at },
     manifest,
+    { servingStore: engine !== 'duckdb' },
   );
   snapshot.acquire();
   createServer((request, response) => {

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../config/config';
+import { removeBenchDatasets } from './bench-dataset';
 import { BenchSection } from './bench.model';
 
 const HEADER = `# Benchmarks
@@ -30,19 +31,29 @@ export async function runBenchmarks(
   if (selected.length === 0)
     throw new Error(`no benchmark section matches ${options.only?.join(', ') ?? ''}`);
   const output = options.output ?? join(PACKAGE_ROOT, 'docs', 'benchmarks.md');
-  for (const section of selected) {
-    const workDir = mkdtempSync(join(tmpdir(), `c360-bench-${section.id}-`));
-    const started = Date.now();
-    console.log(`bench ${section.id}: ${section.title}`);
-    try {
-      const body = await section.run({ scales: options.scales, workDir, log: (m) => console.log(`  ${m}`) });
-      const stamp = `_Run ${new Date().toISOString().slice(0, 10)}, ${((Date.now() - started) / 1000).toFixed(0)} s, Node ${process.version}._`;
-      // read again: another bench run may have written its own section meanwhile
-      const document = existsSync(output) ? readFileSync(output, 'utf8') : HEADER;
-      writeFileSync(output, mergeSection(document, section.id, section.title, `${body.trim()}\n\n${stamp}`));
-      console.log(body);
-    } finally {
-      if (!options.keep) rmSync(workDir, { recursive: true, force: true });
-    }
+  try {
+    for (const section of selected) await runSection(section, output, options);
+  } finally {
+    removeBenchDatasets(options.keep);
+  }
+}
+
+async function runSection(
+  section: BenchSection,
+  output: string,
+  options: { scales: number[]; keep: boolean },
+): Promise<void> {
+  const workDir = mkdtempSync(join(tmpdir(), `c360-bench-${section.id}-`));
+  const started = Date.now();
+  console.log(`bench ${section.id}: ${section.title}`);
+  try {
+    const body = await section.run({ scales: options.scales, workDir, log: (m) => console.log(`  ${m}`) });
+    const stamp = `_Run ${new Date().toISOString().slice(0, 10)}, ${((Date.now() - started) / 1000).toFixed(0)} s, Node ${process.version}._`;
+    // read again: another bench run may have written its own section meanwhile
+    const document = existsSync(output) ? readFileSync(output, 'utf8') : HEADER;
+    writeFileSync(output, mergeSection(document, section.id, section.title, `${body.trim()}\n\n${stamp}`));
+    console.log(body);
+  } finally {
+    if (!options.keep) rmSync(workDir, { recursive: true, force: true });
   }
 }

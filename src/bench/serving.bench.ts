@@ -21,19 +21,13 @@
  *   C360_BENCH_WRK                  path of wrk (default: from PATH; without wrk the node:http
  *                                   fallback in peers/node-load.ts is used)
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { signToken } from '../auth/token';
-import { DataDirs } from '../common/data-dirs';
-import { rootLogger, setLogLevel } from '../common/logger';
 import { C360Config, PACKAGE_ROOT } from '../config/config';
 import { connect, openDuckDb, queryRows } from '../duckdb/duckdb';
-import { generateSources } from '../generate/generator';
-import { BuildCoordinator } from '../pipeline/build-coordinator';
-import { RunStore } from '../runs/run.store';
-import { SnapshotStore } from '../snapshots/snapshot.store';
+import { BENCH_AS_OF, BENCH_SEED, benchDataset } from './bench-dataset';
 import { BenchContext, BenchSection, median } from './bench.model';
 import {
   findWrk,
@@ -67,8 +61,6 @@ import {
   ServerRequest,
 } from './peers/serving-requests';
 
-const SEED = 42;
-const AS_OF = '2025-01-01T00:00:00Z';
 const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 /** Probed answers compared across servers, per request type. */
 const SAMPLE_IDS = 5;
@@ -120,53 +112,21 @@ interface Shared {
 
 const seconds = (since: number): number => (Date.now() - since) / 1000;
 
-async function quietly<T>(work: () => Promise<T>): Promise<T> {
-  const level = rootLogger().level;
-  setLogLevel('warn');
-  try {
-    return await work();
-  } finally {
-    setLogLevel(level);
-  }
-}
-
 function emptyOutcome(description: string, unavailable: string | null = null): ServerOutcome {
   return { unavailable, cells: {}, memory: null, description };
 }
 
 async function buildSnapshot(
-  dataDir: string,
   scale: number,
   log: (m: string) => void,
 ): Promise<{ config: C360Config; serveDb: string; generate: number; build: number }> {
-  let started = Date.now();
-  await generateSources({ outDir: join(dataDir, 'landing'), scale, seed: SEED, changes: false, dirty: 0 });
-  const generate = seconds(started);
-  log(`scale ${scale}: sources generated in ${generate.toFixed(0)} s`);
-  const config = C360Config.fromEnv({
-    C360_DATA_DIR: dataDir,
-    AUTH_JWT_SECRET: randomBytes(24).toString('hex'),
-    C360_SCHEDULE: 'off',
-    C360_AS_OF: AS_OF,
-    LOG_LEVEL: 'warn',
-  });
-  const dirs = new DataDirs(dataDir);
-  dirs.ensure();
-  const snapshots = new SnapshotStore(dirs);
-  started = Date.now();
-  const run = await quietly(() =>
-    new BuildCoordinator(config, dirs, snapshots, new RunStore(dirs)).runToCompletion({
-      mode: 'full',
-      trigger: 'cli',
-    }),
-  );
-  const build = seconds(started);
-  const active = snapshots.readActive();
-  if (run.status !== 'published' || !active) {
-    throw new Error(`the c360 build ended ${run.status}${run.error ? `: ${run.error}` : ''}`);
-  }
-  log(`scale ${scale}: snapshot ${active.snapshot_id} built in ${build.toFixed(0)} s`);
-  return { config, serveDb: snapshots.serveDbPath(active.snapshot_id), generate, build };
+  const dataset = await benchDataset(scale, log);
+  return {
+    config: dataset.config,
+    serveDb: dataset.serveDb,
+    generate: dataset.generateSeconds,
+    build: dataset.buildSeconds,
+  };
 }
 
 interface Population {
@@ -353,10 +313,9 @@ async function runScale(scale: number, context: BenchContext, shared: Shared): P
   const { log } = context;
   const { settings } = shared;
   const dir = join(context.workDir, `scale-${scale}`);
-  const dataDir = join(dir, 'data');
   const scratch = join(dir, 'scratch');
   mkdirSync(scratch, { recursive: true });
-  const built = await buildSnapshot(dataDir, scale, log);
+  const built = await buildSnapshot(scale, log);
   const population = await readPopulation(built.serveDb);
   const notes: string[] = [];
   const nodeVersion = process.version;
@@ -413,7 +372,7 @@ async function runScale(scale: number, context: BenchContext, shared: Shared): P
           ...baseEnv,
           PORT: String(port),
           LOG_LEVEL: 'warn',
-          C360_DATA_DIR: dataDir,
+          C360_DATA_DIR: built.config.dataDir,
           AUTH_JWT_SECRET: built.config.requireJwtSecret(),
           C360_SCHEDULE: 'off',
           C360_RATE_LIMIT_RPS: '0',
@@ -624,7 +583,7 @@ function describeMachine(shared: Shared): string {
       'RSS: VmRSS of the server process (/proc/<pid>/status) after its last run, peak = VmHWM; the PostgreSQL ' +
       'server is not counted.',
     '',
-    `Data: \`generateSources\` (seed ${SEED}) and a full c360 build as of ${AS_OF}; the same gold rows ` +
+    `Data: \`generateSources\` (seed ${BENCH_SEED}) and a full c360 build as of ${BENCH_AS_OF}; the same gold rows ` +
       '(customer_360, fact_orders, fact_order_lines of that snapshot) copied into PostgreSQL tables `customers`, ' +
       '`orders`, `order_lines` (DuckDB `COPY … TO` CSV, psql `\\copy`) with primary and foreign keys, the ' +
       'indexes `customers (segment, lifetime_value desc, customer_id)` and `orders (customer_id, order_ts desc, ' +

@@ -87,8 +87,10 @@ function run<T>(snapshot: ServedSnapshot, read: () => T): Promise<T> {
   }
 }
 
+/** The lines of some orders of one customer (order ids as a JSON array): one statement per
+ *  customer rather than per order, each id still a primary-key look-up. */
 const LINES_SQL = `select order_id, line_no, product_id, quantity, unit_price, discount, line_amount
-  from order_lines where customer_id = ? and order_id = ? order by line_no`;
+  from order_lines where customer_id = ? and order_id in (select value from json_each(?))`;
 
 /** fact_orders and fact_order_lines on the SQLite serving store (DuckDB without one). */
 @Injectable()
@@ -117,7 +119,17 @@ export class SqliteOrdersRepository extends OrdersRepository {
     const store = snapshot.store;
     if (!store) return this.duckdb.lines(snapshot, orders);
     return run(snapshot, () => {
-      const rows = orders.flatMap((o) => store.all<OrderLineRow>(LINES_SQL, [o.customerId, o.orderId]));
+      const byCustomer = new Map<string, string[]>();
+      for (const { customerId, orderId } of orders) {
+        const ids = byCustomer.get(customerId);
+        if (ids) ids.push(orderId);
+        else byCustomer.set(customerId, [orderId]);
+      }
+      const rows: OrderLineRow[] = [];
+      for (const [customerId, ids] of byCustomer) {
+        for (const row of store.all<OrderLineRow>(LINES_SQL, [customerId, JSON.stringify(ids)]))
+          rows.push(row);
+      }
       // one result in (order_id, line_no) order, as the DuckDB join returns it
       return rows.sort((a, b) =>
         a.order_id === b.order_id ? a.line_no - b.line_no : a.order_id < b.order_id ? -1 : 1,
