@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { RowScope } from '../auth/row-scope';
 import { ServedSnapshot } from '../serving/served-snapshot';
 import { isoFromMicrosNumber, ServingStore } from '../serving-store/serving-store';
-import { NULL_LAST } from '../serving-store/serving-store.schema';
+import { keyText, NULL_LAST } from '../serving-store/serving-store.schema';
 import {
   instantMicros,
   moneyAvgCents,
@@ -17,7 +17,8 @@ import { DuckDbCustomersRepository } from './duckdb-customers.repository';
 import { CustomerVersionRow } from './models/customer-version.model';
 import { CUSTOMER_COLUMNS, CustomerAsOfRow, CustomerRow } from './models/customer.model';
 
-const SELECT_LIST = CUSTOMER_COLUMNS.join(', ');
+// customer_sk is stored as an integer: selected as its decimal text
+const SELECT_LIST = CUSTOMER_COLUMNS.map((c) => (c === 'customer_sk' ? keyText(c) : c)).join(', ');
 
 const PROFILE_COLUMNS =
   'email, phone, first_name, last_name, birth_date, street, city, state, postal_code, country, ' +
@@ -115,7 +116,7 @@ export class SqliteCustomersRepository extends CustomersRepository {
     if (!store) return this.duckdb.history(snapshot, customerIds);
     if (customerIds.length === 0) return Promise.resolve([]);
     const params = new StoreParams();
-    const sql = `select customer_id, customer_sk, version, valid_from, valid_to, is_current, is_deleted, ${PROFILE_COLUMNS}
+    const sql = `select customer_id, ${keyText('customer_sk')}, version, valid_from, valid_to, is_current, is_deleted, ${PROFILE_COLUMNS}
       from versions where customer_id in (${params.list([...new Set(customerIds)])}) order by customer_id, version`;
     return run(snapshot, () => store.all<CustomerVersionRow>(sql, params.values));
   }
@@ -180,7 +181,7 @@ function after(
 function asOf(store: ServingStore, customerId: string, at: number, scope: RowScope): CustomerAsOfRow | null {
   if (!readable(store, customerId, scope)) return null;
   const [version] = store.all<Record<string, string | number | boolean | null>>(
-    `select customer_id, customer_sk, ${PROFILE_COLUMNS}, valid_from as profile_valid_from
+    `select customer_id, ${keyText('customer_sk')}, ${PROFILE_COLUMNS}, valid_from as profile_valid_from
      from versions
      where customer_id = ? and valid_from <= ? and (valid_to is null or ? < valid_to)
      order by version limit 1`,

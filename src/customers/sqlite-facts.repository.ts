@@ -5,6 +5,7 @@ import { instantMicros } from '../serving-store/store-values';
 import { DuckDbEventsRepository, DuckDbOrdersRepository } from './duckdb-facts.repository';
 import { EventRow } from './models/event.model';
 import { OrderLineRow, OrderRow } from './models/order.model';
+import { keyText } from '../serving-store/serving-store.schema';
 import {
   EventsRepository,
   FactCountRequest,
@@ -27,7 +28,7 @@ const ORDERS: FactTable = {
   ts: 'order_ts',
   id: 'order_id',
   columns:
-    'order_id, customer_id, customer_sk, order_ts, order_date, status, is_counted, channel, currency, ' +
+    `order_id, customer_id, ${keyText('customer_sk')}, order_ts, order_date, status, is_counted, channel, currency, ` +
     'updated_at, line_count, order_amount',
 };
 
@@ -35,7 +36,7 @@ const EVENTS: FactTable = {
   table: 'events',
   ts: 'event_ts',
   id: 'event_id',
-  columns: 'event_id, customer_id, customer_sk, event_ts, event_type, session_id, device, product_id',
+  columns: `event_id, customer_id, ${keyText('customer_sk')}, event_ts, event_type, session_id, device, product_id`,
 };
 
 /** Newest first within one customer: a backwards walk of the primary key (customer_id, ts, id). */

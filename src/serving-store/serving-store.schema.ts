@@ -6,11 +6,12 @@
  * Values are stored so that they come back byte-identical to the DuckDB path (src/duckdb/duckdb.ts
  * toJsonScalar): timestamps as epoch microseconds (formatted by the same function), money as exact
  * scaled integers (cents, or 1/10,000 for unit prices and exact sums), dates as `YYYY-MM-DD` text,
- * 60-bit surrogate keys as decimal text, booleans as 0/1.
+ * booleans as 0/1, 60-bit surrogate keys as INTEGER (8 bytes instead of 18 characters), read back
+ * as decimal text with `keyText` (the exact digits: no double in between).
  */
 
 /** Bumped when the layout changes: a snapshot whose store has another version is read from DuckDB. */
-export const SERVING_STORE_VERSION = 1;
+export const SERVING_STORE_VERSION = 2;
 export const SERVING_STORE_FILE = 'serve.sqlite';
 
 /** How a stored column is turned back into the JSON scalar the DuckDB path serves. */
@@ -60,7 +61,10 @@ const date = (name: string, source = name): StoreColumn => ({
   source: `cast(${source} as varchar)`,
   codec: 'plain',
 });
-const key = (name: string): StoreColumn => text(name, `cast(${name} as varchar)`);
+const key = (name: string): StoreColumn => int(name, `${name}::bigint`);
+
+/** A surrogate key column in a read's select list: the decimal text the DuckDB path serves. */
+export const keyText = (name: string): string => `cast(${name} as text) as ${name}`;
 /** Money served with 2 decimals: `round(x, 2)::decimal(18, 2)` as the DuckDB repositories do. */
 const cents = (name: string, source = name): StoreColumn => ({
   name,
@@ -227,16 +231,25 @@ export function createTableSql(table: StoreTable): string[] {
   const columns = table.columns.map((c) => `${c.name} ${c.type}`).join(', ');
   return [
     `create table ${table.name} (${columns}, primary key (${table.primaryKey.join(', ')})) without rowid`,
-    ...table.indexes.map(
-      (cols) => `create index ${table.name}_${cols.join('_')} on ${table.name} (${cols.join(', ')})`,
-    ),
+    ...indexSql(table).map(([, create]) => create),
   ];
 }
 
-export function insertSql(table: StoreTable): string {
-  return `insert into ${table.name} (${table.columns.map((c) => c.name).join(', ')}) values (${table.columns
-    .map(() => '?')
-    .join(', ')})`;
+/** A table's secondary indexes: [name, create statement]. */
+export function indexSql(table: StoreTable): Array<[string, string]> {
+  return table.indexes.map((cols) => {
+    const name = `${table.name}_${cols.join('_')}`;
+    return [name, `create index ${name} on ${table.name} (${cols.join(', ')})`];
+  });
+}
+
+/** An insert of `rows` rows per statement (one statement per batch size, prepared once). */
+export function insertSql(table: StoreTable, rows = 1): string {
+  const tuple = `(${table.columns.map(() => '?').join(', ')})`;
+  return `insert into ${table.name} (${table.columns.map((c) => c.name).join(', ')}) values ${Array.from(
+    { length: rows },
+    () => tuple,
+  ).join(', ')}`;
 }
 
 /** The DuckDB select that produces a store table's rows from its gold table. */

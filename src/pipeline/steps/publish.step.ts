@@ -27,8 +27,6 @@ async function servingStoreStep(
           baseSqlite: join(ctx.snapshots.directory(baseId), baseStore.file),
           baseDuckDb: ctx.snapshots.serveDbPath(baseId),
           changedCustomers: `memory.main.${CHANGED_CUSTOMERS}`,
-          // as_of moved: every customer's recency changed
-          rewriteCustomers: ctx.base !== null && new Date(ctx.base.as_of).getTime() !== ctx.asOf.getTime(),
         }
       : null;
   const built = await buildServingStore(ctx.connection, {
