@@ -498,7 +498,7 @@ describe('Athena engine behind the API (C360_ENGINE=athena, AWS mocked)', () => 
     expect(athena.commandCalls(StartQueryExecutionCommand)[0].args[0].input.QueryString).toContain("'***@'");
   });
 
-  it('GraphQL nested PII (history): redacted in the SQL (the caller context does not reach nested resolvers)', async () => {
+  it('GraphQL nested PII (history): masked in the SQL for the caller and kind of its root field', async () => {
     const versionColumns = [
       column('customer_id', 'varchar'),
       column('customer_sk', 'varchar'),
@@ -544,10 +544,10 @@ describe('Athena engine behind the API (C360_ENGINE=athena, AWS mocked)', () => 
       .commandCalls(StartQueryExecutionCommand)
       .map((c) => c.args[0].input.QueryString ?? '')
       .find((sql) => sql.includes('from dim_customer'));
-    // Known limitation (docs/scale-out.md): the nested resolver runs outside the root field's caller
-    // context, so the SQL redacts and nothing is shown — less than support may see, never more.
-    expect(historySql).toContain('cast(null as varchar) as email');
-    expect(body.data.customer.history).toEqual([{ email: null }]);
+    // The history batch runs in the caller context of its root field (support, single): clear.
+    expect(historySql).toBeDefined();
+    expect(historySql).not.toContain('cast(null as varchar) as email');
+    expect(body.data.customer.history).toEqual([{ email: 'someone@example.com' }]);
   });
 
   it('a failed query is a 502 problem, a slow one a 504, a snapshot Athena does not hold a 503', async () => {

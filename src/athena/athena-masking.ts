@@ -1,25 +1,14 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-import {
-  ClassStrategies,
-  MASKED_PII_CLASSES,
-  MaskedPiiClass,
-  MaskingStrategy,
-  RouteKind,
-} from '../auth/policy';
-import { Principal } from '../auth/principal';
+import { ClassStrategies, MASKED_PII_CLASSES, MaskedPiiClass, MaskingStrategy } from '../auth/policy';
 import { MaskingService } from '../masking/masking.service';
 import { PiiClassification } from '../masking/pii-classification';
 import { markSqlMasked } from '../masking/sql-masked';
+import { ReadCaller, readCaller } from '../serving/read-caller';
 import { AthenaParams } from './athena-query';
 
-/** Who a request reads for, and with which route kind's masking: set around every handler by
- *  AthenaCallerInterceptor, read by the Athena repositories (their signatures carry no caller). */
-export interface AthenaCaller {
-  principal: Principal | null;
-  kind: RouteKind;
-}
-
-export const athenaCaller = new AsyncLocalStorage<AthenaCaller>();
+/** Who a request reads for (see ReadCaller): set around every handler by AthenaCallerInterceptor
+ *  and around the DataLoader batches of nested GraphQL fields, read by the Athena repositories. */
+export type AthenaCaller = ReadCaller;
+export const athenaCaller = readCaller;
 
 /** Outside a request (or where the context is lost): PII redacted, never more. */
 const REDACT_ALL = Object.fromEntries(MASKED_PII_CLASSES.map((c) => [c, 'redact'])) as ClassStrategies;

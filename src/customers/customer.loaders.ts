@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { KeysetPage } from '../common/pagination/keyset';
 import { ServedSnapshot } from '../serving/served-snapshot';
+import { ReadCaller, readCaller } from '../serving/read-caller';
 import { SnapshotReaderService } from '../serving/snapshot-reader.service';
 import { CustomerFactsService, FactBatchKey } from './customer-facts.service';
 import { CustomersService } from './customers.service';
@@ -28,10 +29,16 @@ export interface CustomerLoaderDeps {
 const json = (key: object): string => JSON.stringify(key);
 
 /** Each batch is one repository call (per page size for pages), on the snapshot the parent
- *  objects were read from. The parents are readable customers: no scope check is repeated. */
-export function createCustomerLoaders(deps: CustomerLoaderDeps, snapshotId: string): CustomerLoaders {
+ *  objects were read from, for the caller and route kind of the root field they hang under (an
+ *  engine masking in its SQL needs them). The parents are readable customers: no scope check is
+ *  repeated. */
+export function createCustomerLoaders(
+  deps: CustomerLoaderDeps,
+  snapshotId: string,
+  caller: ReadCaller,
+): CustomerLoaders {
   const on = <T>(work: (snapshot: ServedSnapshot) => Promise<T>): Promise<T> =>
-    deps.reader.withSnapshot(work, snapshotId);
+    readCaller.run(caller, () => deps.reader.withSnapshot(work, snapshotId));
   return {
     orders: new DataLoader<FactBatchKey, KeysetPage<OrderRow>, string>(
       (keys) => on((s) => deps.facts.orderPages(s, keys)),

@@ -103,7 +103,7 @@ export class CustomersResolver {
     @Context() ctx: GraphqlContext,
   ): Promise<ConnectionValue<OrderNode>> {
     const source = sourceOf(customer);
-    const loaders = ctx.loaders.for(source.snapshotId);
+    const loaders = ctx.loaders.for(source);
     const key = { customerId: customer.customer_id, until: source.until };
     const page = await loaders.orders.load({
       ...key,
@@ -125,7 +125,7 @@ export class CustomersResolver {
     @Context() ctx: GraphqlContext,
   ): Promise<ConnectionValue<EventRow>> {
     const source = sourceOf(customer);
-    const loaders = ctx.loaders.for(source.snapshotId);
+    const loaders = ctx.loaders.for(source);
     const key = { customerId: customer.customer_id, until: source.until };
     const page = await loaders.events.load({
       ...key,
@@ -144,7 +144,7 @@ export class CustomersResolver {
     @Context() ctx: GraphqlContext,
   ): Promise<Array<Masked<CustomerVersionRow>>> {
     const source = sourceOf(customer);
-    const versions = await ctx.loaders.for(source.snapshotId).history.load(customer.customer_id);
+    const versions = await ctx.loaders.for(source).history.load(customer.customer_id);
     return versions.map((version) => this.masking.maskRecord(version, ctx.principal, source.kind));
   }
 
@@ -166,7 +166,7 @@ export class OrderResolver {
   async lines(@Parent() order: OrderNode, @Context() ctx: GraphqlContext): Promise<OrderLineNode[]> {
     const source = sourceOf(order);
     const lines = await ctx.loaders
-      .for(source.snapshotId)
+      .for(source)
       .lines.load({ orderId: order.order_id, customerId: order.customer_id });
     return lines.map((line) => sourced({ ...line }, source));
   }
@@ -179,6 +179,6 @@ export class OrderLineResolver {
     description: 'The product (current version, with its sales); null when unknown',
   })
   product(@Parent() line: OrderLineNode, @Context() ctx: GraphqlContext): Promise<ProductRow | null> {
-    return ctx.loaders.for(sourceOf(line).snapshotId).products.load(line.product_id);
+    return ctx.loaders.for(sourceOf(line)).products.load(line.product_id);
   }
 }

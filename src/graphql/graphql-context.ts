@@ -3,6 +3,7 @@ import DataLoader from 'dataloader';
 import { FastifyReply, FastifyRequest } from 'fastify';
 import { AuthenticatedContext } from '../auth/auth.guard';
 import { Authenticator } from '../auth/authenticator';
+import { RouteKind } from '../auth/policy';
 import { Principal } from '../auth/principal';
 import { C360Error, ErrorCode } from '../common/errors';
 import { CustomerFactsService } from '../customers/customer-facts.service';
@@ -13,23 +14,26 @@ import { createProductLoader } from '../products/product.loader';
 import { ProductsService } from '../products/products.service';
 import { SnapshotReaderService } from '../serving/snapshot-reader.service';
 import { toGraphQLError } from './graphql-errors';
+import { NodeSource } from './node-source';
 
 export interface SnapshotLoaders extends CustomerLoaders {
   products: DataLoader<string, ProductRow | null>;
 }
 
 /** The DataLoaders of one request, per snapshot read (objects read from a snapshot load their
- *  relations from it too). Never shared between requests, so no cache crosses callers. */
+ *  relations from it too) and route kind (relations are masked like their root field). Never
+ *  shared between requests, so no cache crosses callers. */
 export class LoaderRegistry {
-  private readonly bySnapshot = new Map<string, SnapshotLoaders>();
+  private readonly bySource = new Map<string, SnapshotLoaders>();
 
-  constructor(private readonly create: (snapshotId: string) => SnapshotLoaders) {}
+  constructor(private readonly create: (snapshotId: string, kind: RouteKind) => SnapshotLoaders) {}
 
-  for(snapshotId: string): SnapshotLoaders {
-    let loaders = this.bySnapshot.get(snapshotId);
+  for(source: Pick<NodeSource, 'snapshotId' | 'kind'>): SnapshotLoaders {
+    const key = `${source.kind}:${source.snapshotId}`;
+    let loaders = this.bySource.get(key);
     if (!loaders) {
-      loaders = this.create(snapshotId);
-      this.bySnapshot.set(snapshotId, loaders);
+      loaders = this.create(source.snapshotId, source.kind);
+      this.bySource.set(key, loaders);
     }
     return loaders;
   }
@@ -74,8 +78,8 @@ export class GraphqlContextFactory {
     // The access log names the caller, as for REST.
     request.principal = principal;
     const deps = { reader: this.reader, customers: this.customers, facts: this.facts };
-    const loaders = new LoaderRegistry((snapshotId) => ({
-      ...createCustomerLoaders(deps, snapshotId),
+    const loaders = new LoaderRegistry((snapshotId, kind) => ({
+      ...createCustomerLoaders(deps, snapshotId, { principal, kind }),
       products: createProductLoader(this.reader, this.products, principal, snapshotId),
     }));
     return { req: request, principal, loaders, snapshotIds: new Set() };
