@@ -3,6 +3,7 @@ import { CustomerSort, CustomerSortKey } from '../customers/customer-sort';
 import { CustomerFilter, CustomerPageRequest, CustomersRepository } from '../customers/customers.repository';
 import { CustomerVersionRow } from '../customers/models/customer-version.model';
 import { CUSTOMER_COLUMNS, CustomerAsOfRow, CustomerRow } from '../customers/models/customer.model';
+import { TRACKED_CUSTOMER_ATTRIBUTES } from '../pipeline/entities';
 import { ServedSnapshot } from '../serving/served-snapshot';
 import { AthenaEngine } from './athena-engine';
 import { AthenaParams } from './athena-query';
@@ -18,18 +19,7 @@ const VERSION_COLUMNS = [
   'valid_to',
   'is_current',
   'is_deleted',
-  'email',
-  'phone',
-  'first_name',
-  'last_name',
-  'birth_date',
-  'street',
-  'city',
-  'state',
-  'postal_code',
-  'country',
-  'signup_at',
-  'marketing_opt_in',
+  ...TRACKED_CUSTOMER_ATTRIBUTES,
 ];
 
 const ORDER_BY: Record<CustomerSort, string> = {
@@ -151,22 +141,7 @@ export class AthenaCustomersRepository extends CustomersRepository {
         select segment from segment_summary order by position desc limit 1
       )`;
     const profile = this.engine.masking.selectList(
-      [
-        'customer_id',
-        'customer_sk',
-        'email',
-        'phone',
-        'first_name',
-        'last_name',
-        'birth_date',
-        'street',
-        'city',
-        'state',
-        'postal_code',
-        'country',
-        'signup_at',
-        'marketing_opt_in',
-      ],
+      ['customer_id', 'customer_sk', ...TRACKED_CUSTOMER_ATTRIBUTES],
       strategies,
       p,
       'v.',
