@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { RowScope } from '../src/auth/row-scope';
 import { sortKeyOf, parseSortKey, CustomerSort } from '../src/customers/customer-sort';
@@ -12,7 +12,7 @@ import { SqliteCustomersRepository } from '../src/customers/sqlite-customers.rep
 import { SqliteEventsRepository, SqliteOrdersRepository } from '../src/customers/sqlite-facts.repository';
 import { generateSources } from '../src/generate/generator';
 import { ServedSnapshot } from '../src/serving/served-snapshot';
-import { SERVING_STORE_FILE } from '../src/serving-store/serving-store.schema';
+import { SERVING_STORE_FACTS_FILE, SERVING_STORE_FILE } from '../src/serving-store/serving-store.schema';
 import { C360Config, PACKAGE_ROOT } from '../src/config/config';
 import { SnapshotReaderService } from '../src/serving/snapshot-reader.service';
 import { BuiltSnapshot, buildSampleSnapshot } from './support/built-snapshot';
@@ -340,6 +340,37 @@ describe('serving store (serve.sqlite)', () => {
     expect(run.status).toBe('published');
     expect(run.plan?.serving_store?.build).toBe('incremental');
     await compareSnapshot(String(run.snapshot_id));
+  });
+
+  it('after a customer file alone and an as_of move of whole days, keeps the fact file and every recency', async () => {
+    const batch = await generateSources({
+      outDir: built.harness.dirs.landing,
+      scale: 0.01,
+      seed: 11,
+      changes: true,
+      dirty: 0,
+    });
+    // only the batch's customer file (as the pipeline bench's "1% changed customers")
+    for (const { file } of batch.files)
+      if (!/^customers-\d+\.csv$/.test(file)) rmSync(join(built.harness.dirs.landing, file));
+    const base = String(built.harness.snapshots.readActive()?.snapshot_id);
+    const run = await built.harness.build({ mode: 'incremental', asOf: new Date('2025-01-10T17:45:00Z') });
+    expect(run.status).toBe('published');
+    const id = String(run.snapshot_id);
+    const store = built.harness.snapshots.readManifest(id)?.serving_store;
+    expect(store?.build).toBe('incremental');
+    // the fact tables did not change: the base snapshot's file is shared, not copied
+    const facts = (snapshot: string): number =>
+      statSync(join(built.harness.snapshots.directory(snapshot), SERVING_STORE_FACTS_FILE)).ino;
+    expect(facts(id)).toBe(facts(base));
+    expect(store?.tables).toMatchObject({ orders: 0, order_lines: 0, events: 0 });
+    // recency is stored relative to the as_of day: a whole-day move rewrites no customer for it
+    const [{ n }] = await built.harness.snapshotRows<{ n: number }>(
+      'select count(*)::integer as n from customer_360',
+      id,
+    );
+    expect(store?.rows).toBeLessThan(n / 10);
+    await compareSnapshot(id);
   });
 
   it('keeps list pages and look-ups on indexes (no table scan, no sort)', async () => {

@@ -17,8 +17,17 @@ import { DuckDbCustomersRepository } from './duckdb-customers.repository';
 import { CustomerVersionRow } from './models/customer-version.model';
 import { CUSTOMER_COLUMNS, CustomerAsOfRow, CustomerRow } from './models/customer.model';
 
-// customer_sk is stored as an integer: selected as its decimal text
-const SELECT_LIST = CUSTOMER_COLUMNS.map((c) => (c === 'customer_sk' ? keyText(c) : c)).join(', ');
+/**
+ * customer_sk is stored as an integer: selected as its decimal text; recency_days is not stored
+ * (it moves with as_of): the recency key plus the snapshot's as_of day. The day is an integer
+ * from the store's own meta, written into the text so parameters keep the order of the clauses.
+ */
+function selectList(store: ServingStore): string {
+  const recency = `case when rec_key = ${NULL_LAST} then null else rec_key + ${store.asOfDay} end as recency_days`;
+  return CUSTOMER_COLUMNS.map((c) =>
+    c === 'customer_sk' ? keyText(c) : c === 'recency_days' ? recency : c,
+  ).join(', ');
+}
 
 const PROFILE_COLUMNS =
   'email, phone, first_name, last_name, birth_date, street, city, state, postal_code, country, ' +
@@ -57,9 +66,9 @@ export class SqliteCustomersRepository extends CustomersRepository {
     const params = new StoreParams();
     const where = conditions(filter, scope, params);
     const sortKey = SORT_KEY[page.sort];
-    if (page.after) where.push(after(sortKey, page.sort, page.after, params));
+    if (page.after) where.push(after(store, sortKey, page.sort, page.after, params));
     const order = sortKey ? `${sortKey}, customer_id` : 'customer_id';
-    const sql = `select ${SELECT_LIST} from customers where ${where.join(' and ')} order by ${order} limit ${params.add(
+    const sql = `select ${selectList(store)} from customers where ${where.join(' and ')} order by ${order} limit ${params.add(
       page.limit,
     )}`;
     return run(snapshot, () => store.all<CustomerRow>(sql, params.values));
@@ -88,7 +97,7 @@ export class SqliteCustomersRepository extends CustomersRepository {
       snapshot,
       () =>
         store.all<CustomerRow>(
-          `select ${SELECT_LIST} from customers where ${where.join(' and ')}`,
+          `select ${selectList(store)} from customers where ${where.join(' and ')}`,
           params.values,
         )[0] ?? null,
     );
@@ -157,6 +166,7 @@ function conditions(filter: CustomerFilter, scope: RowScope, params: StoreParams
 
 /** Keyset condition: rows strictly after `key`; nulls sort last as the largest key. */
 function after(
+  store: ServingStore,
   sortKey: string | null,
   sort: CustomerSort,
   key: CustomerSortKey,
@@ -172,7 +182,8 @@ function after(
       value = key.value === null ? NULL_LAST : -instantMicros(String(key.value));
       break;
     default:
-      value = key.value === null ? NULL_LAST : BigInt(key.value);
+      // stored relative to the as_of day (serving-store.schema.ts)
+      value = key.value === null ? NULL_LAST : BigInt(key.value) - BigInt(store.asOfDay);
   }
   return `(${sortKey}, customer_id) > (${params.add(value)}, ${params.add(key.customerId)})`;
 }

@@ -169,6 +169,7 @@ export class BuildRunner {
       stateCommitted: false,
       trace: this.trace,
       baseDq: null,
+      goldChanged: null,
     };
     await this.notify(() => this.observer.runStarted?.(run));
     try {

@@ -66,6 +66,9 @@ export interface RunContext {
   trace: SqlTrace | null;
   /** The quality results of the run that built the base snapshot (incremental runs). */
   baseDq: DqResult[] | null;
+  /** Gold models an incremental run changed (set by the gold step; the rest equal the base
+   *  snapshot's, so the serving store keeps their rows); null for a full build. */
+  goldChanged: Set<string> | null;
 }
 
 export interface StepResult {

@@ -6,6 +6,7 @@ import {
   constants,
   existsSync,
   fsyncSync,
+  linkSync,
   openSync,
   renameSync,
   rmSync,
@@ -16,13 +17,18 @@ import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { execute, queryRows, quoteIdent, quoteLiteral } from '../duckdb/duckdb';
 import {
+  AS_OF_DAY_META,
+  asOfDay,
+  columnSource,
   createTableSql,
   CUSTOMERS,
   indexSql,
   insertSql,
+  SERVING_STORE_FACTS_FILE,
   SERVING_STORE_FILE,
   SERVING_STORE_VERSION,
   sourceSelect,
+  StoreColumn,
   STORE_TABLES,
   StoreTable,
 } from './serving-store.schema';
@@ -36,7 +42,7 @@ export interface ServingStoreBuild {
   ms: number;
   /** Rows written (all tables for a full build; the replaced customers' rows otherwise). */
   rows: number;
-  /** Customers whose rows were replaced (incremental builds). */
+  /** Customers whose rows were replaced or updated (incremental builds). */
   customers: number | null;
   bytes: number;
   /** Milliseconds per store table. */
@@ -47,6 +53,8 @@ export interface ServingStoreBuildOptions {
   /** The candidate snapshot directory (serve.sqlite is written there). */
   directory: string;
   snapshotId: string;
+  /** The snapshot's as_of (recency is stored relative to its day). */
+  asOf: Date;
   /** Qualified name of a gold table of the candidate on `connection`. */
   qualified(table: string): string;
   /**
@@ -57,6 +65,9 @@ export interface ServingStoreBuildOptions {
     baseSqlite: string;
     baseDuckDb: string;
     changedCustomers: string;
+    /** Gold tables equal to the base snapshot's (the gold step changed none of their rows): their
+     *  store tables are kept as copied. */
+    unchangedTables: ReadonlySet<string>;
   } | null;
   /** Checked between chunks: a cancelled run stops copying. */
   signal?: AbortSignal;
@@ -70,62 +81,132 @@ const CHANGED_TABLE = 'serve_store_changed';
 /** Past this share of a table's customers changed, the table is rewritten instead of patched. */
 const REWRITE_SHARE = 0.2;
 
+/** The two files being written (facts null when an incremental run links the base's). */
+interface StoreFiles {
+  main: Database.Database;
+  facts: Database.Database | null;
+}
+
+function fileOf(files: StoreFiles, table: StoreTable): Database.Database {
+  const db = table.file === 'main' ? files.main : files.facts;
+  if (!db) throw new Error(`serving store: ${table.name} is kept from the base snapshot`);
+  return db;
+}
+
+function openForWriting(path: string): Database.Database {
+  const db = new Database(path);
+  db.pragma('journal_mode = OFF');
+  db.pragma('synchronous = OFF');
+  db.pragma('locking_mode = EXCLUSIVE');
+  db.pragma('cache_size = -131072');
+  db.exec('begin');
+  return db;
+}
+
+const FACT_TABLES = STORE_TABLES.filter((t) => t.file === 'facts');
+
 /**
- * Builds `serve.sqlite` next to the candidate's serve.duckdb, before the snapshot is published.
- * The file is written under a temporary name with journaling off (nothing reads it yet), fsynced,
- * made read-only and renamed: a crash at any point leaves at most a temporary file in an
- * unpublished directory, which the next run prunes.
+ * Builds `serve.sqlite` and `serve-facts.sqlite` next to the candidate's serve.duckdb, before the
+ * snapshot is published. Each file is written under a temporary name with journaling off (nothing
+ * reads it yet), fsynced, made read-only and renamed, serve.sqlite last (the reader needs both): a
+ * crash at any point leaves at most temporary files in an unpublished directory, which the next
+ * run prunes.
  */
 export async function buildServingStore(
   connection: DuckDBConnection,
   options: ServingStoreBuildOptions,
 ): Promise<ServingStoreBuild> {
   const started = performance.now();
-  const target = join(options.directory, SERVING_STORE_FILE);
-  const building = target + BUILDING_SUFFIX;
-  rmSync(building, { force: true });
+  const target = {
+    main: join(options.directory, SERVING_STORE_FILE),
+    facts: join(options.directory, SERVING_STORE_FACTS_FILE),
+  };
+  const building = { main: target.main + BUILDING_SUFFIX, facts: target.facts + BUILDING_SUFFIX };
+  const removeBuilding = (): void => {
+    rmSync(building.main, { force: true });
+    rmSync(building.facts, { force: true });
+  };
+  removeBuilding();
+  const base = options.incremental
+    ? {
+        main: options.incremental.baseSqlite,
+        facts: join(dirname(options.incremental.baseSqlite), SERVING_STORE_FACTS_FILE),
+      }
+    : null;
   const incremental =
-    options.incremental && existsSync(options.incremental.baseSqlite) ? options.incremental : null;
+    options.incremental && base && existsSync(base.main) && existsSync(base.facts)
+      ? options.incremental
+      : null;
+  // the run changed none of the fact tables: the base's file (read-only, never modified) is shared
+  const factsKept = incremental !== null && FACT_TABLES.every((t) => incremental.unchangedTables.has(t.gold));
   const copyStarted = performance.now();
-  if (incremental) {
+  if (incremental && base) {
     // off the event loop; a reflink where the file system offers one, a plain copy otherwise
-    await copyFile(incremental.baseSqlite, building, constants.COPYFILE_FICLONE);
-    chmodSync(building, 0o644);
+    await Promise.all([
+      copyFile(base.main, building.main, constants.COPYFILE_FICLONE),
+      factsKept
+        ? Promise.resolve(linkSync(base.facts, building.facts))
+        : copyFile(base.facts, building.facts, constants.COPYFILE_FICLONE),
+    ]);
+    chmodSync(building.main, 0o644);
+    if (!factsKept) chmodSync(building.facts, 0o644);
   }
   const copyMs = Math.round(performance.now() - copyStarted);
-  const db = new Database(building);
   let rows = 0;
   let customers: number | null = null;
   const timings: Record<string, number> = incremental ? { copy: copyMs } : {};
   const indexes: string[] = [];
+  let indexing: Promise<void> | null = null;
+  const files: StoreFiles = { main: openForWriting(building.main), facts: null };
   try {
-    db.pragma('journal_mode = OFF');
-    db.pragma('synchronous = OFF');
-    db.pragma('locking_mode = EXCLUSIVE');
-    db.pragma('cache_size = -131072');
-    db.exec('begin');
+    if (!factsKept) files.facts = openForWriting(building.facts);
     if (incremental) {
-      const result = await replaceChangedCustomers(connection, db, options, incremental, timings, indexes);
+      const result = await replaceChangedCustomers(connection, files, options, incremental, timings, indexes);
       rows = result.rows;
       customers = result.customers;
+      await writeMeta(connection, files.main, options);
+      for (const db of [files.main, files.facts]) db?.exec('commit');
+      for (const db of [files.main, files.facts]) db?.close();
+      const indexStarted = performance.now();
+      await createIndexesOffThread(building.main, indexes);
+      timings.indexes = Math.round(performance.now() - indexStarted);
     } else {
-      rows = await writeAll(connection, db, options, timings, indexes);
+      // serve.sqlite first; its indexes are built on a worker thread while the facts are written
+      files.main.exec('create table meta (key text primary key, value text) without rowid');
+      for (const table of STORE_TABLES.filter((t) => t.file === 'main'))
+        rows += await timed(timings, table, () =>
+          writeTable(connection, fileOf(files, table), table, options, indexes),
+        );
+      await writeMeta(connection, files.main, options);
+      files.main.exec('commit');
+      files.main.close();
+      const indexStarted = performance.now();
+      indexing = createIndexesOffThread(building.main, indexes).then(() => {
+        timings.indexes = Math.round(performance.now() - indexStarted);
+      });
+      for (const table of FACT_TABLES)
+        rows += await timed(timings, table, () =>
+          writeTable(connection, fileOf(files, table), table, options, []),
+        );
+      files.facts?.exec('commit');
+      files.facts?.close();
+      await indexing;
     }
-    await writeMeta(connection, db, options);
-    db.exec('commit');
-    db.close();
-    const indexStarted = performance.now();
-    await createIndexesOffThread(building, indexes);
-    timings.indexes = Math.round(performance.now() - indexStarted);
   } catch (error) {
-    if (db.open) db.close();
-    rmSync(building, { force: true });
+    await indexing?.catch(() => undefined);
+    for (const db of [files.main, files.facts]) if (db?.open) db.close();
+    removeBuilding();
     throw error;
   }
-  syncFile(building);
-  chmodSync(building, 0o444);
-  renameSync(building, target);
-  syncFile(dirname(target));
+  if (!factsKept) {
+    syncFile(building.facts);
+    chmodSync(building.facts, 0o444);
+  }
+  renameSync(building.facts, target.facts);
+  syncFile(building.main);
+  chmodSync(building.main, 0o444);
+  renameSync(building.main, target.main);
+  syncFile(options.directory);
   return {
     file: SERVING_STORE_FILE,
     version: SERVING_STORE_VERSION,
@@ -133,30 +214,19 @@ export async function buildServingStore(
     ms: Math.round(performance.now() - started),
     rows,
     customers,
-    bytes: statSync(target).size,
+    bytes: statSync(target.main).size + statSync(target.facts).size,
     tables: timings,
   };
 }
 
-/**
- * Every table in turn on this thread. (Writing half the rows on a worker thread — exported as
- * Parquet, read by the worker's own DuckDB into a second SQLite file, merged by SQLite's transfer
- * optimisation — was measured slower on the 2-core machine: 10.5 s against 7.9–9.4 s.)
- */
-async function writeAll(
-  connection: DuckDBConnection,
-  db: Database.Database,
-  options: ServingStoreBuildOptions,
+async function timed(
   timings: Record<string, number>,
-  indexes: string[],
+  table: StoreTable,
+  write: () => Promise<number>,
 ): Promise<number> {
-  db.exec('create table meta (key text primary key, value text) without rowid');
-  let rows = 0;
-  for (const table of STORE_TABLES) {
-    const started = performance.now();
-    rows += await writeTable(connection, db, table, options, indexes);
-    timings[table.name] = Math.round(performance.now() - started);
-  }
+  const started = performance.now();
+  const rows = await write();
+  timings[table.name] = Math.round(performance.now() - started);
   return rows;
 }
 
@@ -171,7 +241,7 @@ async function writeTable(
 ): Promise<number> {
   const [create, ...indexes] = createTableSql(table);
   db.exec(create);
-  const select = `${sourceSelect(table, options.qualified(table.gold))} order by ${table.primaryKey.join(', ')}`;
+  const select = `${sourceSelect(table, options.qualified(table.gold), asOfDay(options.asOf))} order by ${table.primaryKey.join(', ')}`;
   const rows = await copyRows(connection, db, table, select, options.signal);
   pending.push(...indexes);
   return rows;
@@ -215,18 +285,19 @@ function createIndexesOffThread(path: string, statements: string[]): Promise<voi
 
 /**
  * Incremental: the copy of the base store keeps every customer whose rows did not change.
- * Per-customer fact and version tables: the incremental gold models recomputed exactly the run's
- * changed customers (gold.step.ts buildPartition), so exactly their rows are replaced (deleted,
- * then read from the candidate with a semi-join) — nothing is compared. A table where most
- * customers changed is rewritten from scratch, which is cheaper than as many deletes and inserts.
- * customer_360 is recomputed whole every run (recency moves with as_of, RFM ranks shift): it is
- * compared with the base snapshot's in DuckDB (~1 row per customer); customers that differ in
- * more than recency are replaced, those whose recency alone moved get an update of its two columns
- * (an as_of move touches only those whose day count changed).
+ * Per-customer tables: the incremental gold models recomputed exactly the run's changed customers
+ * (gold.step.ts buildPartition), so only their rows can differ from the base snapshot's. They are
+ * compared with the base snapshot in DuckDB (exact stored values, only those customers' rows) and
+ * the customers whose rows differ are replaced (deleted, then read from the candidate with a
+ * semi-join): a customer file alone leaves the fact tables untouched. A table where most
+ * customers differ is rewritten from scratch, cheaper than as many deletes and inserts.
+ * customer_360 is recomputed whole every run (RFM ranks shift, events_30d moves with as_of): all
+ * of it is compared; recency is stored relative to the as_of day, so only customers whose day
+ * count moved otherwise than as_of's get an update of that key.
  */
 async function replaceChangedCustomers(
   connection: DuckDBConnection,
-  db: Database.Database,
+  files: StoreFiles,
   options: ServingStoreBuildOptions,
   incremental: NonNullable<ServingStoreBuildOptions['incremental']>,
   timings: Record<string, number>,
@@ -236,65 +307,132 @@ async function replaceChangedCustomers(
     connection,
     `${MARK} select count(*) as n from ${options.qualified(CUSTOMERS.gold)}`,
   );
-  // a relation name chosen by the pipeline (never by a request)
-  const changedIds = (
-    await queryRows<{ customer_id: string }>(
-      connection,
-      `${MARK} select customer_id from ${incremental.changedCustomers} order by 1`,
-    )
-  ).map((r) => r.customer_id);
-  const ids = new Set<string>(changedIds);
+  const baseMeta = files.main.prepare('select value from meta where key = ?').pluck();
+  const baseDay = Number(baseMeta.get(AS_OF_DAY_META));
+  const days = { candidate: asOfDay(options.asOf), base: baseDay };
+  const ids = new Set<string>();
+  let listed: string[] | null = null;
+  // a relation name chosen by the pipeline (never by a request); read once, when first needed
+  const changedIds = async (): Promise<string[]> =>
+    (listed ??= (
+      await queryRows<{ customer_id: string }>(
+        connection,
+        `${MARK} select customer_id from ${incremental.changedCustomers} order by 1`,
+      )
+    ).map((r) => r.customer_id));
   let rows = 0;
-  for (const table of STORE_TABLES) {
-    const tableStarted = performance.now();
-    if (!table.perCustomer) {
-      db.exec(`delete from ${table.name}`);
-      rows += await copyRows(
-        connection,
-        db,
-        table,
-        sourceSelect(table, options.qualified(table.gold)),
-        options.signal,
-      );
-    } else if (table === CUSTOMERS) {
-      rows += await replaceChangedProfiles(
-        connection,
-        db,
-        options,
-        incremental,
-        customerCount,
-        ids,
-        indexes,
-        timings,
-      );
-    } else if (changedIds.length > REWRITE_SHARE * customerCount) {
-      db.exec(`drop table ${table.name}`);
-      rows += await writeTable(connection, db, table, options, indexes);
-    } else {
-      await deleteCustomers(db, table, changedIds);
-      const select = `${sourceSelect(
-        table,
-        options.qualified(table.gold),
-        `customer_id in (select customer_id from ${incremental.changedCustomers})`,
-      )} order by ${table.primaryKey.join(', ')}`;
-      rows += await copyRows(connection, db, table, select, options.signal);
+  await execute(connection, `attach ${quoteLiteral(incremental.baseDuckDb)} as ${BASE_ALIAS} (read_only)`);
+  try {
+    for (const table of STORE_TABLES) {
+      const tableStarted = performance.now();
+      // (customers store recency relative to the as_of day: kept only when the day is the same)
+      if (
+        incremental.unchangedTables.has(table.gold) &&
+        (table !== CUSTOMERS || days.candidate === days.base)
+      ) {
+        timings[table.name] = 0;
+        continue;
+      }
+      const db = fileOf(files, table);
+      if (!table.perCustomer) {
+        db.exec(`delete from ${table.name}`);
+        rows += await copyRows(
+          connection,
+          db,
+          table,
+          sourceSelect(table, options.qualified(table.gold), days.candidate),
+          options.signal,
+        );
+      } else if (table === CUSTOMERS) {
+        rows += await replaceChangedProfiles(
+          connection,
+          db,
+          options,
+          days,
+          customerCount,
+          ids,
+          indexes,
+          timings,
+        );
+      } else {
+        rows += await replaceChangedFacts(
+          connection,
+          db,
+          table,
+          options,
+          incremental,
+          days.candidate,
+          customerCount,
+          await changedIds(),
+          ids,
+          indexes,
+        );
+      }
+      timings[table.name] = Math.round(performance.now() - tableStarted);
     }
-    timings[table.name] = Math.round(performance.now() - tableStarted);
+  } finally {
+    await execute(connection, `drop table if exists temp.main.${CHANGED_TABLE}`);
+    await execute(connection, `detach ${BASE_ALIAS}`);
   }
   return { rows, customers: ids.size };
 }
 
+const baseRelation = (table: StoreTable): string => `${BASE_ALIAS}.main.${quoteIdent(table.gold)}`;
+
+/** `select <stored values as v0, v1, …> from relation`: comparable across candidate and base. */
+function storedValues(table: StoreTable, relation: string, day: number, where = ''): string {
+  return `select ${table.columns.map((c, i) => `${columnSource(c, day)} as v${i}`).join(', ')} from ${relation}${
+    where ? ` where ${where}` : ''
+  }`;
+}
+
+/** A fact or version table: the changed customers' rows are replaced (their new rows read from
+ *  the candidate with a semi-join), or the whole table rewritten when most customers changed. */
+async function replaceChangedFacts(
+  connection: DuckDBConnection,
+  db: Database.Database,
+  table: StoreTable,
+  options: ServingStoreBuildOptions,
+  incremental: NonNullable<ServingStoreBuildOptions['incremental']>,
+  day: number,
+  customerCount: number,
+  changedIds: string[],
+  ids: Set<string>,
+  indexes: string[],
+): Promise<number> {
+  for (const id of changedIds) ids.add(id);
+  if (changedIds.length > REWRITE_SHARE * customerCount) {
+    db.exec(`drop table ${table.name}`);
+    return await writeTable(connection, db, table, options, indexes);
+  }
+  await deleteCustomers(db, table, changedIds);
+  const select = `${sourceSelect(
+    table,
+    options.qualified(table.gold),
+    day,
+    `customer_id in (select customer_id from ${incremental.changedCustomers})`,
+  )} order by ${table.primaryKey.join(', ')}`;
+  return await copyRows(connection, db, table, select, options.signal);
+}
+
 /** customers columns that move with as_of alone (gold/customer_360.sql recency_days). */
-const RECENCY_COLUMNS = new Set(['recency_days', 'rec_key']);
+const RECENCY_COLUMN = 'rec_key';
 /** Past this share of customers with a new recency, its three indexes are rebuilt rather than
  *  maintained row by row (rebuilding them takes ~0.2 s at 100k customers, ~13k updates as much). */
 const RECENCY_REBUILD_SHARE = 0.1;
 
+/**
+ * customer_360 against the base snapshot's, compared on the stored values: a customer added,
+ * removed or with a new value in an indexed column other than the recency key is deleted and
+ * inserted; any other change is an update in place of the columns no index holds (plus the
+ * recency key when it moved), which leaves the other ten indexes untouched (events_30d moving
+ * with as_of, profile fields).
+ */
 async function replaceChangedProfiles(
   connection: DuckDBConnection,
   db: Database.Database,
   options: ServingStoreBuildOptions,
-  incremental: NonNullable<ServingStoreBuildOptions['incremental']>,
+  days: { candidate: number; base: number },
   customerCount: number,
   ids: Set<string>,
   indexes: string[],
@@ -303,82 +441,82 @@ async function replaceChangedProfiles(
   const started = performance.now();
   const table = CUSTOMERS;
   const candidate = options.qualified(table.gold);
-  const base = `${BASE_ALIAS}.main.${quoteIdent(table.gold)}`;
-  const values = (relation: string): string =>
-    `select 1 as present, ${table.columns.map((c, i) => `${c.source} as v${i}`).join(', ')} from ${relation}`;
+  const indexed = new Set([...table.primaryKey, ...table.indexes.flat()]);
+  const values = (relation: string, day: number): string =>
+    `select 1 as present, ${storedValues(table, relation, day).slice('select '.length)}`;
   // exact comparison of the stored values (not a hash): ~1 row per customer, cheap in DuckDB
-  const differs = (recency: boolean): string =>
+  const differs = (columns: (c: StoreColumn) => boolean): string =>
     table.columns
-      .map((c, i) => (RECENCY_COLUMNS.has(c.name) === recency ? `c.v${i} is distinct from b.v${i}` : null))
+      .map((c, i) => (columns(c) ? `c.v${i} is distinct from b.v${i}` : null))
       .filter((condition): condition is string => condition !== null)
-      .join(' or ');
-  await execute(connection, `attach ${quoteLiteral(incremental.baseDuckDb)} as ${BASE_ALIAS} (read_only)`);
-  try {
-    await execute(
-      connection,
-      `create or replace temp table ${CHANGED_TABLE} as
-       with c as (${values(candidate)}), b as (${values(base)})
-       select coalesce(c.v0, b.v0) as customer_id,
-              c.present is null or b.present is null or ${differs(false)} as whole
-       from c full join b on c.v0 = b.v0
-       where c.present is null or b.present is null or ${differs(false)} or ${differs(true)}`,
-    );
-    const changed = await queryRows<{ customer_id: string; whole: boolean }>(
-      connection,
-      `select customer_id, whole from temp.main.${CHANGED_TABLE} order by customer_id`,
-    );
-    const whole = changed.filter((r) => r.whole).map((r) => r.customer_id);
-    timings.customers_diff = Math.round(performance.now() - started);
-    if (whole.length > REWRITE_SHARE * customerCount) {
-      for (const r of changed) ids.add(r.customer_id);
-      db.exec(`drop table ${table.name}`);
-      return await writeTable(connection, db, table, options, indexes);
-    }
-    for (const id of whole) ids.add(id);
-    await deleteCustomers(db, table, whole);
-    let rows = await copyRows(
-      connection,
-      db,
-      table,
-      `${sourceSelect(
-        table,
-        candidate,
-        `customer_id in (select customer_id from temp.main.${CHANGED_TABLE} where whole)`,
-      )} order by customer_id`,
-      options.signal,
-    );
-    const recencyOnly = changed.length - whole.length;
-    if (recencyOnly > 0) {
-      // many moved (as_of crossed a day for many): drop the recency indexes, rebuild them after
-      if (recencyOnly > RECENCY_REBUILD_SHARE * customerCount) {
-        for (const [name, create] of indexSql(table)) {
-          if (!name.includes('rec_key')) continue;
-          db.exec(`drop index ${name}`);
-          indexes.push(create);
-        }
-      }
-      const recency = table.columns.filter((c) => RECENCY_COLUMNS.has(c.name));
-      const update = db.prepare(
-        `update ${table.name} set ${recency.map((c) => `${c.name} = ?`).join(', ')} where customer_id = ?`,
-      );
-      const result = await connection.stream(
-        `select ${recency.map((c) => c.source).join(', ')}, customer_id from ${candidate}
-         where customer_id in (select customer_id from temp.main.${CHANGED_TABLE} where not whole)
-         order by customer_id`,
-      );
-      for (;;) {
-        const chunk = await result.fetchChunk();
-        if (!chunk || chunk.rowCount === 0) break;
-        if (options.signal?.aborted) throw new Error('serving store build cancelled');
-        for (const row of chunk.getRows()) update.run(row as BindValue[]);
-        rows += chunk.rowCount;
-      }
-    }
-    return rows;
-  } finally {
-    await execute(connection, `drop table if exists temp.main.${CHANGED_TABLE}`);
-    await execute(connection, `detach ${BASE_ALIAS}`);
+      .join(' or ') || 'false';
+  const replace = `c.present is null or b.present is null or ${differs(
+    (c) => indexed.has(c.name) && c.name !== RECENCY_COLUMN,
+  )}`;
+  const recency = differs((c) => c.name === RECENCY_COLUMN);
+  await execute(
+    connection,
+    `${MARK} create or replace temp table ${CHANGED_TABLE} as
+     with c as (${values(candidate, days.candidate)}), b as (${values(baseRelation(table), days.base)})
+     select coalesce(c.v0, b.v0) as customer_id, ${replace} as whole, ${recency} as recency
+     from c full join b on c.v0 = b.v0
+     where ${replace} or ${differs(() => true)}`,
+  );
+  const changed = await queryRows<{ customer_id: string; whole: boolean; recency: boolean }>(
+    connection,
+    `${MARK} select customer_id, whole, recency from temp.main.${CHANGED_TABLE} order by customer_id`,
+  );
+  const whole = changed.filter((r) => r.whole).map((r) => r.customer_id);
+  timings.customers_diff = Math.round(performance.now() - started);
+  if (whole.length > REWRITE_SHARE * customerCount) {
+    for (const r of changed) ids.add(r.customer_id);
+    db.exec(`drop table ${table.name}`);
+    return await writeTable(connection, db, table, options, indexes);
   }
+  for (const r of changed) ids.add(r.customer_id);
+  await deleteCustomers(db, table, whole);
+  let rows = await copyRows(
+    connection,
+    db,
+    table,
+    `${sourceSelect(
+      table,
+      candidate,
+      days.candidate,
+      `customer_id in (select customer_id from temp.main.${CHANGED_TABLE} where whole)`,
+    )} order by customer_id`,
+    options.signal,
+  );
+  const moved = changed.filter((r) => !r.whole && r.recency).length;
+  // many moved (as_of crossed a day for many): drop the recency indexes, rebuild them after
+  if (moved > RECENCY_REBUILD_SHARE * customerCount) {
+    for (const [name, create] of indexSql(table)) {
+      if (!name.includes(RECENCY_COLUMN)) continue;
+      db.exec(`drop index ${name}`);
+      indexes.push(create);
+    }
+  }
+  for (const withRecency of [false, true]) {
+    const set = table.columns.filter(
+      (c) => !indexed.has(c.name) || (withRecency && c.name === RECENCY_COLUMN),
+    );
+    const update = db.prepare(
+      `update ${table.name} set ${set.map((c) => `${c.name} = ?`).join(', ')} where customer_id = ?`,
+    );
+    const result = await connection.stream(
+      `${MARK} select ${set.map((c) => columnSource(c, days.candidate)).join(', ')}, customer_id from ${candidate}
+       where customer_id in (select customer_id from temp.main.${CHANGED_TABLE} where not whole and recency = ${withRecency})
+       order by customer_id`,
+    );
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      if (options.signal?.aborted) throw new Error('serving store build cancelled');
+      for (const row of chunk.getRows()) update.run(row as BindValue[]);
+      rows += chunk.rowCount;
+    }
+  }
+  return rows;
 }
 
 /** Deletes customers' rows (a range of the clustered primary key each). */
@@ -409,6 +547,7 @@ async function writeMeta(
   upsert.run('version', String(SERVING_STORE_VERSION));
   upsert.run('snapshot_id', options.snapshotId);
   upsert.run('prospects_segment', prospects?.segment ?? null);
+  upsert.run(AS_OF_DAY_META, String(asOfDay(options.asOf)));
 }
 
 /** Rows per insert statement: one statement call binds this many rows (fewer calls, one

@@ -11,8 +11,15 @@
  */
 
 /** Bumped when the layout changes: a snapshot whose store has another version is read from DuckDB. */
-export const SERVING_STORE_VERSION = 2;
+export const SERVING_STORE_VERSION = 3;
 export const SERVING_STORE_FILE = 'serve.sqlite';
+/**
+ * The fact tables (orders, lines, events: nine tenths of the bytes) live in a second file,
+ * attached by the reader: an incremental run that changed none of them links the base snapshot's
+ * file instead of copying it, and a full build writes it while the first file's indexes are built.
+ */
+export const SERVING_STORE_FACTS_FILE = 'serve-facts.sqlite';
+export const FACTS_SCHEMA = 'facts';
 
 /** How a stored column is turned back into the JSON scalar the DuckDB path serves. */
 export type ColumnCodec = 'plain' | 'ts' | 'bool' | 'cents' | 'e4';
@@ -36,17 +43,32 @@ export interface StoreTable {
   indexes: string[][];
   /** Rows belong to one customer: an incremental build replaces only changed customers' rows. */
   perCustomer: boolean;
+  /** Which file holds it: serve.sqlite, or the attached facts file. */
+  file: 'main' | 'facts';
 }
 
 /** Sorts with nulls last as one ascending integer: the largest 64-bit value stands for null. */
 export const NULL_LAST = 9223372036854775807n;
+
+/**
+ * Stands for the snapshot's as_of day (whole days since the epoch, `AS_OF_DAY_META` in meta) in a
+ * column source; `sourceSelect` substitutes it. Recency is stored relative to it, so an as_of
+ * that moves by whole days changes no stored row.
+ */
+export const AS_OF_DAY = '{as_of_day}';
+export const AS_OF_DAY_META = 'as_of_day';
+
+/** The as_of day of an instant: `date_diff('second', x, as_of) // 86400` counts whole days of it. */
+export const asOfDay = (asOf: Date): number => Math.floor(asOf.getTime() / 86_400_000);
 
 const text = (name: string, source = name): StoreColumn => ({ name, type: 'TEXT', source, codec: 'plain' });
 const int = (name: string, source = name): StoreColumn => ({ name, type: 'INTEGER', source, codec: 'plain' });
 const ts = (name: string, source = name): StoreColumn => ({
   name,
   type: 'INTEGER',
-  source: `epoch_us(${source})`,
+  // a double (exact below 2^53) becomes a JS number, far cheaper than a bigint; INTEGER affinity
+  // stores it as the same integer
+  source: `epoch_us(${source})::double`,
   codec: 'ts',
 });
 const bool = (name: string, source = name): StoreColumn => ({
@@ -69,14 +91,14 @@ export const keyText = (name: string): string => `cast(${name} as text) as ${nam
 const cents = (name: string, source = name): StoreColumn => ({
   name,
   type: 'INTEGER',
-  source: `(round(${source}, 2)::decimal(18, 2) * 100)::bigint`,
+  source: `(round(${source}, 2)::decimal(18, 2) * 100)::bigint::double`,
   codec: 'cents',
 });
 /** Exact decimal with 4 decimals (unit prices, and exact amounts summed by point-in-time reads). */
 const e4 = (name: string, source = name): StoreColumn => ({
   name,
   type: 'INTEGER',
-  source: `(${source} * 10000)::bigint`,
+  source: `(${source} * 10000)::bigint::double`,
   codec: 'e4',
 });
 
@@ -110,7 +132,6 @@ export const CUSTOMERS: StoreTable = {
     cents('avg_order_value'),
     ts('first_order_at'),
     ts('last_order_at'),
-    int('recency_days'),
     int('r_score'),
     int('f_score'),
     int('m_score'),
@@ -119,9 +140,10 @@ export const CUSTOMERS: StoreTable = {
     int('events_30d'),
     ts('last_seen_at'),
     // keyset sort keys, each ascending with customer_id as the tie-breaker
-    int('ltv_key', '-(lifetime_value * 100)::bigint'),
+    int('ltv_key', '(-(lifetime_value * 100)::bigint)::double'),
     int('lo_key', `coalesce(-epoch_us(last_order_at), ${NULL_LAST})`),
-    int('rec_key', `coalesce(recency_days::bigint, ${NULL_LAST})`),
+    // recency_days minus the as_of day: read back as rec_key + as_of day (null when NULL_LAST)
+    int('rec_key', `coalesce(recency_days::bigint - ${AS_OF_DAY}, ${NULL_LAST})`),
   ],
   primaryKey: ['customer_id'],
   indexes: [
@@ -133,6 +155,7 @@ export const CUSTOMERS: StoreTable = {
     ['email'],
   ],
   perCustomer: true,
+  file: 'main',
 };
 
 export const VERSIONS: StoreTable = {
@@ -151,6 +174,7 @@ export const VERSIONS: StoreTable = {
   primaryKey: ['customer_id', 'version'],
   indexes: [],
   perCustomer: true,
+  file: 'main',
 };
 
 export const ORDERS: StoreTable = {
@@ -174,6 +198,7 @@ export const ORDERS: StoreTable = {
   primaryKey: ['customer_id', 'order_ts', 'order_id'],
   indexes: [],
   perCustomer: true,
+  file: 'facts',
 };
 
 export const LINES: StoreTable = {
@@ -195,6 +220,7 @@ export const LINES: StoreTable = {
   primaryKey: ['customer_id', 'order_id', 'line_no'],
   indexes: [],
   perCustomer: true,
+  file: 'facts',
 };
 
 export const EVENTS: StoreTable = {
@@ -213,6 +239,7 @@ export const EVENTS: StoreTable = {
   primaryKey: ['customer_id', 'event_ts', 'event_id'],
   indexes: [],
   perCustomer: true,
+  file: 'facts',
 };
 
 /** Current product categories (favorite_category of point-in-time reads); small, copied whole. */
@@ -223,6 +250,7 @@ export const PRODUCTS: StoreTable = {
   primaryKey: ['product_id'],
   indexes: [],
   perCustomer: false,
+  file: 'main',
 };
 
 export const STORE_TABLES: StoreTable[] = [CUSTOMERS, VERSIONS, ORDERS, LINES, EVENTS, PRODUCTS];
@@ -252,7 +280,13 @@ export function insertSql(table: StoreTable, rows = 1): string {
   ).join(', ')}`;
 }
 
+/** A column's DuckDB expression for a snapshot whose as_of day is `day`. */
+export function columnSource(column: StoreColumn, day: number): string {
+  if (!Number.isSafeInteger(day)) throw new Error('as_of day must be an integer');
+  return column.source.split(AS_OF_DAY).join(String(day));
+}
+
 /** The DuckDB select that produces a store table's rows from its gold table. */
-export function sourceSelect(table: StoreTable, relation: string, where = ''): string {
-  return `select ${table.columns.map((c) => c.source).join(', ')} from ${relation}${where ? ` where ${where}` : ''}`;
+export function sourceSelect(table: StoreTable, relation: string, day: number, where = ''): string {
+  return `select ${table.columns.map((c) => columnSource(c, day)).join(', ')} from ${relation}${where ? ` where ${where}` : ''}`;
 }

@@ -1,7 +1,15 @@
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { isoFromMicros, JsonScalar } from '../duckdb/duckdb';
-import { ColumnCodec, SERVING_STORE_VERSION, STORE_TABLES } from './serving-store.schema';
+import {
+  AS_OF_DAY_META,
+  ColumnCodec,
+  FACTS_SCHEMA,
+  SERVING_STORE_FACTS_FILE,
+  SERVING_STORE_VERSION,
+  STORE_TABLES,
+} from './serving-store.schema';
 
 /** A bound SQLite parameter. */
 export type StoreParam = string | number | bigint | null;
@@ -55,25 +63,38 @@ export class ServingStore {
   private readonly statements = new Map<string, Prepared>();
   private closed = false;
 
-  private constructor(private readonly db: Database.Database) {}
+  private constructor(
+    private readonly db: Database.Database,
+    /** The snapshot's as_of day: stored recency keys are relative to it (serving-store.schema.ts). */
+    readonly asOfDay: number,
+  ) {}
 
   /** Opens a store that was completely built for this snapshot; null when there is none. */
   static open(path: string, snapshotId: string): ServingStore | null {
-    if (!existsSync(path)) return null;
+    const facts = join(dirname(path), SERVING_STORE_FACTS_FILE);
+    if (!existsSync(path) || !existsSync(facts)) return null;
     const db = new Database(path, { readonly: true, fileMustExist: true });
     try {
+      // read-only like the main file; its tables are found by their unqualified names
+      db.prepare(`attach database ? as ${FACTS_SCHEMA}`).run(facts);
       db.pragma('query_only = ON');
       db.pragma('cache_size = -32768');
+      db.pragma(`${FACTS_SCHEMA}.cache_size = -32768`);
       const meta = new Map(
         (db.prepare('select key, value from meta').all() as Array<{ key: string; value: string }>).map(
           (r) => [r.key, r.value],
         ),
       );
-      if (meta.get('version') !== String(SERVING_STORE_VERSION) || meta.get('snapshot_id') !== snapshotId) {
+      const day = Number(meta.get(AS_OF_DAY_META));
+      if (
+        meta.get('version') !== String(SERVING_STORE_VERSION) ||
+        meta.get('snapshot_id') !== snapshotId ||
+        !Number.isSafeInteger(day)
+      ) {
         db.close();
         return null;
       }
-      return new ServingStore(db);
+      return new ServingStore(db, day);
     } catch (error) {
       db.close();
       throw error;

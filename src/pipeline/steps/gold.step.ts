@@ -215,6 +215,7 @@ export async function goldStep(ctx: RunContext): Promise<StepResult> {
   }
   if (incremental) await writer.dropTablesExcept(ctx.models.map((m) => m.name));
   if (incremental) {
+    ctx.goldChanged = new Set(ctx.models.filter((m) => changed.has(m.name)).map((m) => m.name));
     ctx.plan.kept_models = kept;
     if (kept.length) ctx.log.info({ models: kept }, 'table models unchanged: kept from the base snapshot');
   }

@@ -22,16 +22,20 @@ async function servingStoreStep(
   const baseId = ctx.plan.kind === 'incremental' ? (ctx.base?.snapshot_id ?? null) : null;
   const baseStore = baseId ? ctx.snapshots.readManifest(baseId)?.serving_store : null;
   const incremental =
-    baseId && baseStore?.version === SERVING_STORE_VERSION
+    baseId && baseStore?.version === SERVING_STORE_VERSION && ctx.goldChanged
       ? {
           baseSqlite: join(ctx.snapshots.directory(baseId), baseStore.file),
           baseDuckDb: ctx.snapshots.serveDbPath(baseId),
           changedCustomers: `memory.main.${CHANGED_CUSTOMERS}`,
+          unchangedTables: new Set(
+            ctx.models.map((m) => m.name).filter((name) => !ctx.goldChanged?.has(name)),
+          ),
         }
       : null;
   const built = await buildServingStore(ctx.connection, {
     directory: ctx.snapshots.directory(snapshotId),
     snapshotId,
+    asOf: ctx.asOf,
     qualified: (table) => writer.qualified(table),
     incremental,
     signal: ctx.signal,
