@@ -69,6 +69,11 @@ export interface ServingStoreBuildOptions {
      *  store tables are kept as copied. */
     unchangedTables: ReadonlySet<string>;
   } | null;
+  /**
+   * The candidate's serve.duckdb, checkpointed (its tables no longer change): a full build reads
+   * the fact tables from it on a worker thread. Without it they are copied on this thread.
+   */
+  candidateFile?: string;
   /** Checked between chunks: a cancelled run stops copying. */
   signal?: AbortSignal;
 }
@@ -157,6 +162,7 @@ export async function buildServingStore(
   const timings: Record<string, number> = incremental ? { copy: copyMs } : {};
   const indexes: string[] = [];
   let indexing: Promise<void> | null = null;
+  let factsWriting: Promise<{ rows: number; timings: Record<string, number> }> | null = null;
   const files: StoreFiles = { main: openForWriting(building.main), facts: null };
   try {
     if (!factsKept) files.facts = openForWriting(building.facts);
@@ -171,7 +177,32 @@ export async function buildServingStore(
       await createIndexesOffThread(building.main, indexes);
       timings.indexes = Math.round(performance.now() - indexStarted);
     } else {
-      // serve.sqlite first; its indexes are built on a worker thread while the facts are written
+      // the facts file on a worker thread from the start (when the candidate file can be read
+      // there); serve.sqlite here, then its indexes on another worker while the facts are written
+      if (options.candidateFile) {
+        files.facts?.close();
+        files.facts = null;
+        rmSync(building.facts, { force: true });
+        const day = asOfDay(options.asOf);
+        factsWriting = writeTablesOffThread(
+          options.candidateFile,
+          building.facts,
+          FACT_TABLES.map((table) => {
+            const [create] = createTableSql(table);
+            const insert = insertSql(table, 1);
+            const values = insert.lastIndexOf(' values ');
+            return {
+              name: table.name,
+              create,
+              select: `${sourceSelect(table, quoteIdent(table.gold), day)} order by ${table.primaryKey.join(', ')}`,
+              width: table.columns.length,
+              head: insert.slice(0, values + ' values '.length),
+              tuple: insert.slice(values + ' values '.length),
+            };
+          }),
+          options.signal,
+        );
+      }
       files.main.exec('create table meta (key text primary key, value text) without rowid');
       for (const table of STORE_TABLES.filter((t) => t.file === 'main'))
         rows += await timed(timings, table, () =>
@@ -184,16 +215,23 @@ export async function buildServingStore(
       indexing = createIndexesOffThread(building.main, indexes).then(() => {
         timings.indexes = Math.round(performance.now() - indexStarted);
       });
-      for (const table of FACT_TABLES)
-        rows += await timed(timings, table, () =>
-          writeTable(connection, fileOf(files, table), table, options, []),
-        );
-      files.facts?.exec('commit');
-      files.facts?.close();
+      if (factsWriting) {
+        const facts = await factsWriting;
+        rows += facts.rows;
+        Object.assign(timings, facts.timings);
+      } else {
+        for (const table of FACT_TABLES)
+          rows += await timed(timings, table, () =>
+            writeTable(connection, fileOf(files, table), table, options, []),
+          );
+        files.facts?.exec('commit');
+        files.facts?.close();
+      }
       await indexing;
     }
   } catch (error) {
     await indexing?.catch(() => undefined);
+    await factsWriting?.catch(() => undefined);
     for (const db of [files.main, files.facts]) if (db?.open) db.close();
     removeBuilding();
     throw error;
@@ -245,6 +283,109 @@ async function writeTable(
   const rows = await copyRows(connection, db, table, select, options.signal);
   pending.push(...indexes);
   return rows;
+}
+
+/**
+ * Writes tables into a new SQLite file on a worker thread that reads them from its own read-only
+ * DuckDB instance on the candidate's serve.duckdb (checkpointed: nothing changes it any more), so
+ * that the conversion and inserts of the fact tables use the second core while this thread writes
+ * serve.sqlite. Plain JavaScript evaluated from a string (it needs nothing compiled); the copy
+ * loop is copyRows'.
+ */
+function writeTablesOffThread(
+  candidateFile: string,
+  path: string,
+  tables: Array<{ name: string; create: string; select: string; width: number; head: string; tuple: string }>,
+  signal?: AbortSignal,
+): Promise<{ rows: number; timings: Record<string, number> }> {
+  const source = `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const { DuckDBInstance } = require(workerData.duckdb);
+    const Database = require(workerData.sqlite);
+    (async () => {
+      const instance = await DuckDBInstance.create(workerData.candidate, {
+        access_mode: 'READ_ONLY', autoinstall_known_extensions: 'false', autoload_known_extensions: 'false',
+      });
+      const connection = await instance.connect();
+      await connection.run("SET TimeZone = 'UTC'");
+      const db = new Database(workerData.path);
+      db.pragma('journal_mode = OFF');
+      db.pragma('synchronous = OFF');
+      db.pragma('locking_mode = EXCLUSIVE');
+      db.pragma('cache_size = -131072');
+      db.exec('begin');
+      let rows = 0;
+      const timings = {};
+      for (const table of workerData.tables) {
+        const started = performance.now();
+        db.exec(table.create);
+        const statements = new Map();
+        const insert = (n) => {
+          let statement = statements.get(n);
+          if (!statement) {
+            statement = db.prepare(table.head + Array.from({ length: n }, () => table.tuple).join(', '));
+            statements.set(n, statement);
+          }
+          return statement;
+        };
+        const batch = workerData.batch;
+        const width = table.width;
+        const full = insert(batch);
+        const params = new Array(width * batch);
+        const result = await connection.stream(table.select);
+        let next = result.fetchChunk();
+        for (;;) {
+          const chunk = await next;
+          if (!chunk || chunk.rowCount === 0) break;
+          const columns = chunk.getColumns();
+          const count = chunk.rowCount;
+          next = result.fetchChunk();
+          let row = 0;
+          for (; row + batch <= count; row += batch) {
+            let k = 0;
+            for (let r = row; r < row + batch; r++) for (let c = 0; c < width; c++) params[k++] = columns[c][r];
+            full.run(params);
+          }
+          if (row < count) {
+            const rest = [];
+            for (let r = row; r < count; r++) for (let c = 0; c < width; c++) rest.push(columns[c][r]);
+            insert(count - row).run(rest);
+          }
+          rows += count;
+        }
+        timings[table.name] = Math.round(performance.now() - started);
+      }
+      db.exec('commit');
+      db.close();
+      connection.closeSync();
+      instance.closeSync();
+      parentPort.postMessage({ rows, timings });
+    })().catch((error) => { throw error; });`;
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(source, {
+      eval: true,
+      workerData: {
+        duckdb: require.resolve('@duckdb/node-api'),
+        sqlite: require.resolve('better-sqlite3'),
+        candidate: candidateFile,
+        path,
+        tables,
+        batch: BATCH_ROWS,
+      },
+    });
+    const cancel = (): void => void worker.terminate();
+    signal?.addEventListener('abort', cancel, { once: true });
+    let result: { rows: number; timings: Record<string, number> } | null = null;
+    worker.once('message', (message: { rows: number; timings: Record<string, number> }) => {
+      result = message;
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      signal?.removeEventListener('abort', cancel);
+      if (result) resolve(result);
+      else reject(new Error(`serving store facts worker exited with code ${code}`));
+    });
+  });
 }
 
 /**

@@ -32,7 +32,10 @@ async function servingStoreStep(
           ),
         }
       : null;
+  // nothing changes the candidate any more: a full build's worker thread reads it from the file
+  if (!incremental) await writer.checkpoint();
   const built = await buildServingStore(ctx.connection, {
+    candidateFile: incremental ? undefined : writer.path,
     directory: ctx.snapshots.directory(snapshotId),
     snapshotId,
     asOf: ctx.asOf,
