@@ -13,6 +13,7 @@ import { registerSecurityHeaders } from './common/http/security-headers';
 import { JsonLogger } from './common/logger';
 import { errorForStatus, PROBLEM_CONTENT_TYPE, toProblem } from './common/problem';
 import { C360Config, PACKAGE_ROOT } from './config/config';
+import { ReadLane } from './serving/read-lane';
 import { SnapshotReaderService } from './serving/snapshot-reader.service';
 
 /** Largest request body accepted (admin and read routes take tiny bodies). */
@@ -77,7 +78,10 @@ export async function createApp(
     ui: false,
   });
   registerDocsUi(fastify, `/${DOCS_PATH}`, `/${OPENAPI_PATH}`);
+  const lane = app.get(ReadLane);
+  lane.install(fastify.server);
   await app.init();
+  lane.verify(fastify);
   await app.get(SnapshotReaderService).start();
   return app;
 }

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { DataDirs } from '../common/data-dirs';
 import { C360Config } from '../config/config';
+import { AuditRecorder } from './audit-recorder';
 import { AuditInterceptor } from './audit.interceptor';
 import { AuditStore } from './audit.store';
 
@@ -17,8 +18,9 @@ const AUDIT_FILES = 8;
         new AuditStore(dirs, Math.floor((config.get('auditMaxMb') * 1024 * 1024) / AUDIT_FILES)),
       inject: [C360Config, DataDirs],
     },
+    AuditRecorder,
     AuditInterceptor,
   ],
-  exports: [AuditStore, AuditInterceptor],
+  exports: [AuditStore, AuditRecorder, AuditInterceptor],
 })
 export class AuditModule {}

@@ -12,6 +12,15 @@ export interface AuthenticatedContext {
   principal: Principal;
 }
 
+/** The one permission check of REST routes and GraphQL root fields (the guard and the read lane):
+ *  a route that declares no permission is refused (fail closed). */
+export function assertPermitted(principal: Principal, permission: Permission | undefined): void {
+  if (!permission) throw new C360Error(ErrorCode.Forbidden, 'This route declares no permission.');
+  if (!principal.permissions.has(permission)) {
+    throw new C360Error(ErrorCode.Forbidden, `This route requires the "${permission}" permission.`);
+  }
+}
+
 /**
  * Global guard: every REST route and GraphQL root field needs a valid bearer token unless it is
  * @Public(), and the caller's roles must grant the handler's @RequirePermission(). A handler that
@@ -30,11 +39,10 @@ export class AuthGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC_KEY, targets)) return true;
     const principal = await this.principalOf(context);
-    const permission = this.reflector.getAllAndOverride<Permission | undefined>(PERMISSION_KEY, targets);
-    if (!permission) throw new C360Error(ErrorCode.Forbidden, 'This route declares no permission.');
-    if (!principal.permissions.has(permission)) {
-      throw new C360Error(ErrorCode.Forbidden, `This route requires the "${permission}" permission.`);
-    }
+    assertPermitted(
+      principal,
+      this.reflector.getAllAndOverride<Permission | undefined>(PERMISSION_KEY, targets),
+    );
     return true;
   }
 

@@ -210,6 +210,13 @@ export const CONFIG_VARIABLES = {
     () => 'sqlite',
     oneOf(SERVING_STORES),
   ),
+  readLane: variable(
+    'C360_READ_LANE',
+    "Whether the hot customer reads (`GET /v1/customers`, `/{id}`, `/history`, `/orders`, `/events`) take the read lane: the same auth, validation, service, masking, cache, audit and ETag as every route, without the per-request cost of Nest's router; `false` routes them through Nest like the rest",
+    'true',
+    () => true,
+    boolean,
+  ),
   athenaWorkgroup: variable<string | null>(
     'ATHENA_WORKGROUP',
     'Athena workgroup',

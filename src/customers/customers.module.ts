@@ -4,6 +4,7 @@ import { AthenaEventsRepository, AthenaOrdersRepository } from '../athena/athena
 import { engineRepository } from '../athena/athena.module';
 import { CustomerFactsService } from './customer-facts.service';
 import { CustomersController } from './customers.controller';
+import { CustomersLane } from './customers.lane';
 import { CustomersRepository } from './customers.repository';
 import {
   CustomerConnectionResolver,
@@ -23,6 +24,7 @@ import { SqliteEventsRepository, SqliteOrdersRepository } from './sqlite-facts.r
   providers: [
     CustomersService,
     CustomerFactsService,
+    CustomersLane,
     CustomersResolver,
     CustomerConnectionResolver,
     OrderConnectionResolver,

@@ -1,11 +1,13 @@
 import { Global, Module } from '@nestjs/common';
 import { CursorCodec } from '../common/pagination/cursor';
 import { C360Config } from '../config/config';
+import { ReadLane } from './read-lane';
 import { ResponseCache } from './response-cache';
 import { SnapshotResponseInterceptor } from './snapshot-response.interceptor';
+import { SnapshotResponder } from './snapshot-responder';
 
-/** Read-side singletons shared by every feature: cursors, the response cache and its
- *  interceptor. (The snapshot reader itself is a core singleton.) */
+/** Read-side singletons shared by every feature: cursors, the response cache, the
+ *  responder, its interceptor and the read lane. (The snapshot reader itself is a core singleton.) */
 @Global()
 @Module({
   providers: [
@@ -15,8 +17,10 @@ import { SnapshotResponseInterceptor } from './snapshot-response.interceptor';
       inject: [C360Config],
     },
     ResponseCache,
+    SnapshotResponder,
     SnapshotResponseInterceptor,
+    ReadLane,
   ],
-  exports: [CursorCodec, ResponseCache, SnapshotResponseInterceptor],
+  exports: [CursorCodec, ResponseCache, SnapshotResponder, SnapshotResponseInterceptor, ReadLane],
 })
 export class ServingModule {}

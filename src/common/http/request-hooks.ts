@@ -1,7 +1,7 @@
 import { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { IncomingMessage } from 'node:http';
-import { rootLogger } from '../logger';
+import { logAccess } from '../logger';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -24,17 +24,14 @@ export function registerRequestHooks(fastify: FastifyInstance): void {
     done();
   });
   fastify.addHook('onResponse', (request, reply, done) => {
-    rootLogger().info(
-      {
-        request_id: request.id,
-        method: request.method,
-        route: request.routeOptions?.url ?? null,
-        status: reply.statusCode,
-        duration_ms: Math.round(reply.elapsedTime * 10) / 10,
-        sub: request.principal?.sub ?? null,
-      },
-      'request',
-    );
+    logAccess({
+      request_id: request.id,
+      method: request.method,
+      route: request.routeOptions?.url ?? null,
+      status: reply.statusCode,
+      duration_ms: Math.round(reply.elapsedTime * 10) / 10,
+      sub: request.principal?.sub ?? null,
+    });
     done();
   });
 }

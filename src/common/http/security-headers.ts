@@ -22,6 +22,23 @@ const CORS_REQUEST_HEADERS = 'authorization, content-type, if-none-match, x-requ
 const CORS_EXPOSED_HEADERS = 'etag, x-c360-snapshot, x-request-id, retry-after';
 const CORS_MAX_AGE_SECONDS = 600;
 
+/** The headers every response carries (API answers, or the docs page with its own CSP). */
+export function securityHeaders(
+  options: Pick<SecurityHeaderOptions, 'hstsMaxAge'>,
+  docs: boolean,
+): Array<[string, string]> {
+  const headers: Array<[string, string]> = [
+    ['x-content-type-options', 'nosniff'],
+    ['referrer-policy', 'no-referrer'],
+    ['x-frame-options', 'DENY'],
+    ['content-security-policy', docs ? DOCS_CSP : API_CSP],
+  ];
+  if (options.hstsMaxAge > 0) {
+    headers.push(['strict-transport-security', `max-age=${options.hstsMaxAge}; includeSubDomains`]);
+  }
+  return headers;
+}
+
 function addVary(reply: FastifyReply, name: string): void {
   const current = reply.getHeader('vary');
   const values =
@@ -69,16 +86,11 @@ export function registerSecurityHeaders(fastify: FastifyInstance, options: Secur
     });
   }
 
+  const apiHeaders = securityHeaders(options, false);
+  const docsHeaders = securityHeaders(options, true);
   fastify.addHook('onSend', (request, reply, payload, done) => {
     const docs = request.url === options.docsPath || request.url.startsWith(`${options.docsPath}/`);
-    void reply
-      .header('x-content-type-options', 'nosniff')
-      .header('referrer-policy', 'no-referrer')
-      .header('x-frame-options', 'DENY')
-      .header('content-security-policy', docs ? DOCS_CSP : API_CSP);
-    if (options.hstsMaxAge > 0) {
-      void reply.header('strict-transport-security', `max-age=${options.hstsMaxAge}; includeSubDomains`);
-    }
+    for (const [name, value] of docs ? docsHeaders : apiHeaders) void reply.header(name, value);
     // Routes that choose their caching (snapshot reads, docs assets) keep it; the rest may hold
     // PII or tokens' answers and is never stored.
     if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store');
