@@ -13,6 +13,7 @@ import { registerSecurityHeaders } from './common/http/security-headers';
 import { JsonLogger } from './common/logger';
 import { errorForStatus, PROBLEM_CONTENT_TYPE, toProblem } from './common/problem';
 import { C360Config, PACKAGE_ROOT } from './config/config';
+import { GraphqlCacheHook } from './graphql/graphql-cache.hook';
 import { ReadLane } from './serving/read-lane';
 import { SnapshotReaderService } from './serving/snapshot-reader.service';
 
@@ -80,6 +81,7 @@ export async function createApp(
   registerDocsUi(fastify, `/${DOCS_PATH}`, `/${OPENAPI_PATH}`);
   const lane = app.get(ReadLane);
   lane.install(fastify.server);
+  app.get(GraphqlCacheHook).install(fastify);
   await app.init();
   lane.verify(fastify);
   await app.get(SnapshotReaderService).start();

@@ -239,4 +239,48 @@ describe('read lane', () => {
       expect.objectContaining({ action: 'getCustomer', target_ids: [], status: 400 }),
     );
   });
+
+  it('answers repeated GraphQL queries from the cache before Apollo, byte for byte as Apollo does', async () => {
+    const query = `query Top($segment: [String!]) {
+      customers(filter: { segment: $segment }, sort: LIFETIME_VALUE_DESC, first: 5) {
+        totalCount edges { cursor node { customerId email lifetimeValue ordersCount } }
+      }
+    }`;
+    const post = async (server: Served, role: string, body: unknown): Promise<Answer> => {
+      const response = await fetch(`${server.base}/graphql`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokens[role]}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      const kept = [...response.headers.entries()].filter(([name]) => !PER_RESPONSE.has(name));
+      return { status: response.status, body: withoutRequestIds(await response.text()), headers: kept };
+    };
+    const hits = async (server: Served): Promise<number> => {
+      const text = await (await fetch(`${server.base}/metrics`)).text();
+      return Number(/^c360_response_cache_hits_total (\d+)$/m.exec(text)?.[1]);
+    };
+    const bodies = [
+      { query, variables: { segment: ['loyal'] } },
+      { query, variables: { segment: ['champions', 'loyal'] }, operationName: 'Top' },
+      { query: '{ segments { segment customers } }' },
+      { query: '{ nope }' },
+    ];
+    for (const role of ['analyst', 'analyst_de', 'data_scientist', 'support', 'admin']) {
+      for (const body of bodies) {
+        const hitsBefore = await hits(lane);
+        const first = await Promise.all([post(lane, role, body), post(nest, role, body)]);
+        const second = await Promise.all([post(lane, role, body), post(nest, role, body)]);
+        expect({ role, ask: body, ...first[0] }).toStrictEqual({ role, ask: body, ...first[1] });
+        expect({ role, ask: body, ...second[0] }).toStrictEqual({ role, ask: body, ...second[1] });
+        expect(second[0]).toStrictEqual(first[0]);
+        // Cached only for callers who see no PII in clear, and only complete answers.
+        const cached = !['support', 'admin'].includes(role) && body.query !== '{ nope }';
+        expect([role, body.query, (await hits(lane)) - hitsBefore]).toEqual([
+          role,
+          body.query,
+          cached ? 1 : 0,
+        ]);
+      }
+    }
+  });
 });

@@ -98,11 +98,11 @@ const LINES_SQL = `select order_id, line_no, product_id, quantity, unit_price, d
 const CUSTOMER_LINES_SQL = `select order_id, line_no, product_id, quantity, unit_price, discount, line_amount
   from order_lines where customer_id = ?`;
 
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[^ -~]/;
 
 /** The statement and parameters reading at least the lines of `ids` of one customer: the range
  *  between the smallest and greatest id, as SQLite orders text (UTF-8 bytes). JavaScript compares
- *  UTF-16 code units, which agrees on ASCII; with any other id, every line of the customer. */
+ *  UTF-16 code units, which agrees on printable ASCII; with any other id, every line of the customer. */
 function linesQuery(customerId: string, ids: readonly string[]): [string, string[]] {
   if (ids.some((id) => NON_ASCII.test(id))) return [CUSTOMER_LINES_SQL, [customerId]];
   let from = ids[0];

@@ -64,9 +64,10 @@ export class GraphqlContextFactory {
   ) {}
 
   async create(request: FastifyRequest, _reply?: FastifyReply): Promise<GraphqlContext> {
-    let principal: Principal;
+    // Already authenticated (and charged) by the GraphQL cache hook when it looked for a cached answer.
+    let principal: Principal | undefined = request.principal;
     try {
-      principal = await this.authenticator.authenticate(request.headers.authorization);
+      principal ??= await this.authenticator.authenticate(request.headers.authorization);
     } catch (error) {
       throw toGraphQLError(
         error instanceof C360Error

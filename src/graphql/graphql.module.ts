@@ -9,12 +9,14 @@ import { ProductsModule } from '../products/products.module';
 import { MaskingService } from '../masking/masking.service';
 import { ResponseCache } from '../serving/response-cache';
 import { GraphqlContextFactory } from './graphql-context';
+import { GraphqlCacheHook } from './graphql-cache.hook';
+import { GRAPHQL_PATH } from './graphql.constants';
 import { formatGraphQLError } from './graphql-errors';
 import { operationLimitsPlugin } from './operation-limits.plugin';
 import { responseCachePlugin } from './response-cache.plugin';
 import { snapshotHeaderPlugin } from './snapshot-header.plugin';
 
-export const GRAPHQL_PATH = '/graphql';
+export { GRAPHQL_PATH };
 
 /** Exposes the context factory (and the services its loaders use) to the GraphQL module. */
 @Module({
@@ -64,5 +66,6 @@ export class GraphqlContextModule {}
       }),
     }),
   ],
+  providers: [GraphqlCacheHook],
 })
 export class GraphqlModule {}

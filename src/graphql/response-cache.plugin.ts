@@ -1,35 +1,51 @@
-import { ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
+import { ApolloServerPlugin } from '@apollo/server';
 import { FormattedExecutionResult } from 'graphql';
 import { ROUTE_KINDS } from '../auth/policy';
+import { Principal } from '../auth/principal';
 import { MaskingService } from '../masking/masking.service';
 import { ResponseCache } from '../serving/response-cache';
 import { GraphqlContext } from './graphql-context';
 
-/** The cache key of a query operation: the caller (roles and row scope decide masking and rows)
- *  and the exact operation asked; null when the request cannot be cached. */
-function keyOf(
+/** What identifies a GraphQL operation as the client asked it. */
+export interface GraphqlAsk {
+  query: string;
+  operationName?: string | null;
+  variables?: Record<string, unknown> | null;
+}
+
+/**
+ * The cache key of an operation: the caller (roles and row scope decide masking and rows) and
+ * the operation exactly as asked (text, operation name, variables); null when the caller sees
+ * some PII in clear: their reads are audited per root field as they execute, never skipped.
+ */
+export function graphqlCacheKey(
   cache: ResponseCache,
   masking: MaskingService,
-  context: GraphQLRequestContext<GraphqlContext>,
+  principal: Principal,
+  ask: GraphqlAsk,
 ): string | null {
-  const { contextValue, request, source, operation } = context;
-  const principal = contextValue.principal;
-  if (operation?.operation !== 'query' || source === undefined || !principal) return null;
-  // Reads that show PII in clear are audited per root field as they execute: never skipped.
   const seesClear = ROUTE_KINDS.some((kind) =>
     Object.values(masking.strategiesFor(principal, kind)).includes('clear'),
   );
   if (seesClear) return null;
-  const variables = request.variables ? JSON.stringify(request.variables) : '';
-  return cache.keyOf(principal, `graphql\n${context.operationName ?? ''}\n${variables}\n${source}`);
+  const variables = ask.variables ? JSON.stringify(ask.variables) : '';
+  return cache.keyOf(principal, `graphql\n${ask.operationName ?? ''}\n${variables}\n${ask.query}`);
 }
+
+/** The answer as Apollo sends a single result (its field order, a final newline). */
+export function graphqlResponseBody(result: FormattedExecutionResult): string {
+  return `${JSON.stringify({ errors: result.errors, data: result.data, extensions: result.extensions })}\n`;
+}
+
+/** Requests whose cache look-up the GraphQL cache hook already made (and missed). */
+export const graphqlCacheConsulted = new WeakSet<object>();
 
 /**
  * GraphQL answers through the same response cache as REST reads: a query asked again by a caller
- * with the same roles and scope, on the same snapshot, is answered from it without executing.
- * Only complete answers (no errors) read from the active snapshot alone are stored; the cache is
- * dropped on publish. Runs after authentication, rate limiting and the operation limits. Callers
- * who see some PII in clear are not cached: each of their reads writes an audit entry.
+ * with the same roles and scope, on the same snapshot, is answered from it without executing —
+ * by the GraphQL cache hook before Apollo for JSON POSTs (graphql-cache.hook.ts), here for the
+ * rest. Only complete answers (no errors) read from the active snapshot alone are stored; the
+ * cache is dropped on publish. Runs after authentication, rate limiting and the operation limits.
  */
 export function responseCachePlugin(
   cache: ResponseCache,
@@ -42,11 +58,19 @@ export function responseCachePlugin(
       let hit = false;
       return {
         async responseForOperation(context) {
-          key = keyOf(cache, masking, context);
-          const entry = key === null ? undefined : cache.get(key);
+          const { contextValue, request, source, operation } = context;
+          const principal = contextValue.principal;
+          if (operation?.operation !== 'query' || source === undefined || !principal) return null;
+          key = graphqlCacheKey(cache, masking, principal, {
+            query: source,
+            operationName: request.operationName,
+            variables: request.variables,
+          });
+          if (key === null || graphqlCacheConsulted.has(contextValue.req)) return null;
+          const entry = cache.get(key);
           if (!entry?.value) return null;
           hit = true;
-          context.contextValue.snapshotIds.add(entry.snapshotId);
+          contextValue.snapshotIds.add(entry.snapshotId);
           return {
             http: context.response.http,
             body: { kind: 'single', singleResult: entry.value as FormattedExecutionResult },
@@ -58,9 +82,8 @@ export function responseCachePlugin(
           const snapshots = contextValue.snapshotIds;
           if (result.errors !== undefined || snapshots.size !== 1) return;
           const [snapshotId] = snapshots;
-          const body = JSON.stringify(result);
-          // No ETag for POST answers; the body's length is what the cache accounts for.
-          cache.set(key, { snapshotId, body, etag: '', value: result });
+          // No ETag for POST answers; the body is the bytes Apollo sent.
+          cache.set(key, { snapshotId, body: graphqlResponseBody(result), etag: '', value: result });
         },
       };
     },
