@@ -25,6 +25,14 @@ function sample(pid: number, started: number): Sample {
   };
 }
 
+/** The q-quantile (0–1) of ascending `sorted`, or null when empty. */
+function quantile(sorted: readonly number[], q: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+const ms = (value: number | null): string => (value === null ? 'n/a' : `${value.toFixed(1)} ms`);
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -126,16 +134,25 @@ async function soak(context: BenchContext): Promise<string> {
     const samples: Sample[] = [sample(server.pid, started)];
     const seenSnapshots = new Set<string>();
     const failures: string[] = [];
+    // Every request's end (ms since the start) and latency, and when each snapshot was first served.
+    const latencies: Array<{ at: number; ms: number }> = [];
+    const firstSeen = new Map<string, number>();
     let total = 0;
     let stop = false;
     const clients = Array.from({ length: 16 }, async (_, c) => {
       for (let i = c; !stop; i++) {
         try {
+          const sent = performance.now();
           const response = await requests[i % requests.length]();
           await response.arrayBuffer();
+          const at = Date.now() - started;
+          latencies.push({ at, ms: performance.now() - sent });
           total++;
           const snapshot = response.headers.get('x-c360-snapshot');
-          if (snapshot) seenSnapshots.add(snapshot);
+          if (snapshot) {
+            seenSnapshots.add(snapshot);
+            if (!firstSeen.has(snapshot)) firstSeen.set(snapshot, at);
+          }
           // a by-id look-up of a customer a batch deleted is a correct 404
           const lookup = i % requests.length === 0;
           if (response.status !== 200 && response.status !== 304 && !(lookup && response.status === 404)) {
@@ -172,6 +189,18 @@ async function soak(context: BenchContext): Promise<string> {
     const rssBound = baseline.rssMiB * 1.5 + 64;
     const fdBound = baseline.fds + 32;
     const unseen = published.filter((id) => !seenSnapshots.has(id));
+    // Requests that ended within a second of a published snapshot's first answer (the switch),
+    // against all the others.
+    const switches = published.map((id) => firstSeen.get(id)).filter((t): t is number => t !== undefined);
+    const nearSwitch = (at: number): boolean => switches.some((t) => Math.abs(at - t) <= 1000);
+    const around = latencies
+      .filter((l) => nearSwitch(l.at))
+      .map((l) => l.ms)
+      .sort((a, b) => a - b);
+    const between = latencies
+      .filter((l) => !nearSwitch(l.at))
+      .map((l) => l.ms)
+      .sort((a, b) => a - b);
     const rows: Array<Array<string | number>> = [
       [
         'duration',
@@ -199,6 +228,16 @@ async function soak(context: BenchContext): Promise<string> {
         unseen.length === 0 ? 'ok' : 'FAIL',
       ],
       [
+        'latency p50 / p99 / max, within 1 s of a snapshot switch',
+        `${ms(quantile(around, 0.5))} / ${ms(quantile(around, 0.99))} / ${ms(around[around.length - 1] ?? null)} (${around.length.toLocaleString('en-US')} requests)`,
+        'reported',
+      ],
+      [
+        'latency p50 / p99 / max, the rest of the time',
+        `${ms(quantile(between, 0.5))} / ${ms(quantile(between, 0.99))} / ${ms(between[between.length - 1] ?? null)} (${between.length.toLocaleString('en-US')} requests)`,
+        'reported',
+      ],
+      [
         'RSS (MiB) after warm-up → peak → end',
         `${baseline.rssMiB.toFixed(0)} → ${maxRss.toFixed(0)} → ${last.rssMiB.toFixed(0)}`,
         // growth is judged at the end (after the last publish); the peak includes the builds this
@@ -216,7 +255,8 @@ async function soak(context: BenchContext): Promise<string> {
     return [
       `Scale ${scale}: one \`c360 serve\` process (builder), an analyst token, 16 keep-alive client loops on loopback ` +
         `(customer by id, segment top 50, segments, GraphQL customers page), while a \`--changes\` batch is generated ` +
-        `and an incremental build published every ${publishEvery} s.`,
+        `and an incremental build published every ${publishEvery} s. The builds run in the serving process, so ` +
+        `latencies include their CPU; a snapshot switch is when the API first answered from a new snapshot.`,
       '',
       markdownTable(['measure', 'value', 'verdict'], rows),
     ].join('\n');
