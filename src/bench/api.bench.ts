@@ -429,11 +429,12 @@ export const apiBench: BenchSection = {
       '',
       'Reading: c360 ÷ DuckDB floor is issue 5’s target (the API against a plain server sending every ' +
         'read to DuckDB). The floor with the serving store runs the same repository calls as c360 on the ' +
-        'same snapshot, so c360 against it is the cost of the API layer (Fastify, Nest, token check, ' +
-        'validation, masking, serialisation, ETag). ' +
+        'same snapshot, so c360 against it is the cost of the API layer (token check, validation, masking, ' +
+        'serialisation, ETag, audit, access log; look-ups and lists take the read lane, the dashboard goes ' +
+        'through Fastify, Nest and Apollo). ' +
         'With point and keyset reads answered by the serving store in microseconds, that layer is most of ' +
-        'the time of a look-up; docs/api.md (“The per-request path”) says where it goes. The dashboard ' +
-        'also reads its products (one batch) through DuckDB.',
+        'the time of a look-up; docs/api.md (“The read lane”, “The per-request path through Nest”) says ' +
+        'where it goes. The dashboard also reads its products (one batch) through DuckDB.',
     );
     return sections.join('\n');
   },
