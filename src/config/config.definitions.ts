@@ -212,7 +212,7 @@ export const CONFIG_VARIABLES = {
   ),
   readLane: variable(
     'C360_READ_LANE',
-    "Whether the hot customer reads (`GET /v1/customers`, `/{id}`, `/history`, `/orders`, `/events`) take the read lane: the same auth, validation, service, masking, cache, audit and ETag as every route, without the per-request cost of Nest's router; `false` routes them through Nest like the rest",
+    "Whether the hot customer reads (`GET /v1/customers`, `/{id}`, `/history`, `/orders`, `/events`) take the read lane (the same auth, validation, service, masking, cache, audit and ETag as every route, without the per-request cost of Nest's router) and repeated GraphQL queries are answered from the response cache before Apollo; `false` routes both through Nest and Apollo like the rest",
     'true',
     () => true,
     boolean,
