@@ -84,9 +84,9 @@ export class AuditRecorder {
     };
   }
 
-  /** Whether the caller sees some PII class in clear on routes of `kind`. */
+  /** Whether the caller sees some PII class in clear on routes of `kind` (MaskingService). */
   seesClear(principal: Principal, kind: RouteKind): boolean {
-    return Object.values(this.masking.strategiesFor(principal, kind)).includes('clear');
+    return this.masking.seesClear(principal, kind);
   }
 
   /** Records a call that answered `status`; the targets come from the result when the path

@@ -6,10 +6,9 @@ import { C360Config } from '../config/config';
 import { MaskingService } from '../masking/masking.service';
 import { ResponseCache } from '../serving/response-cache';
 import { SNAPSHOT_HEADER } from '../serving/snapshot-result';
+import { JSON_CONTENT_TYPE } from '../serving/snapshot-responder';
 import { GRAPHQL_PATH } from './graphql.constants';
 import { GraphqlAsk, graphqlCacheConsulted, graphqlCacheKey } from './response-cache.plugin';
-
-const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 /** A JSON POST body that names an operation the plain way (no persisted-query extensions). */
 function askOf(body: unknown): GraphqlAsk | null {

@@ -24,10 +24,7 @@ export function graphqlCacheKey(
   principal: Principal,
   ask: GraphqlAsk,
 ): string | null {
-  const seesClear = ROUTE_KINDS.some((kind) =>
-    Object.values(masking.strategiesFor(principal, kind)).includes('clear'),
-  );
-  if (seesClear) return null;
+  if (ROUTE_KINDS.some((kind) => masking.seesClear(principal, kind))) return null;
   const variables = ask.variables ? JSON.stringify(ask.variables) : '';
   return cache.keyOf(principal, `graphql\n${ask.operationName ?? ''}\n${variables}\n${ask.query}`);
 }

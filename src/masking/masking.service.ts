@@ -17,11 +17,16 @@ export type PiiShape = 'record' | 'items';
 /** The fields a caller does not see in clear, with what to do to each: computed once per role
  *  set and route kind, then applied to every record. */
 class MaskingPlan {
+  /** Whether some PII class is shown in clear (such reads are audited and never cached). */
+  readonly showsClear: boolean;
+
   constructor(
     readonly strategies: ClassStrategies,
     private readonly steps: ReadonlyArray<readonly [string, MaskedPiiClass, MaskingStrategy]>,
     private readonly hashKey: string,
-  ) {}
+  ) {
+    this.showsClear = Object.values(strategies).includes('clear');
+  }
 
   apply<T extends object>(record: T): Masked<T> {
     const applied = sqlMaskedWith(record);
@@ -58,6 +63,11 @@ export class MaskingService {
   /** Strategy per PII class for this caller; no caller means everything redacted. */
   strategiesFor(principal: Principal | null, kind: RouteKind): ClassStrategies {
     return this.planFor(principal, kind).strategies;
+  }
+
+  /** Whether the caller sees some PII class in clear on routes of `kind`. */
+  seesClear(principal: Principal | null, kind: RouteKind): boolean {
+    return this.planFor(principal, kind).showsClear;
   }
 
   /** A copy of `record` with every PII field masked for the caller (the record itself when the
